@@ -1,0 +1,129 @@
+"""The one analyzer: text to search terms, for passages and questions alike.
+
+Every term keeps the span of the words it came from, so the same pass that feeds BM25 can
+also mark the matched words in a quotation without a second, drifting tokenizer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize import RegexpTokenizer
+
+from .stopwords import STOPWORDS
+
+#: Bump when the analyzer changes what terms it makes: saved indexes then rebuild.
+ANALYZER_VERSION = 1
+
+# Order matters: the first alternative that matches wins.
+_TOKEN_PATTERN = r"""
+    [\w.+-]+@\w+(?:[.-]\w+)*\.\w+                  # e-mail address
+  | https?://[^\s"'“”‘’<>()\[\]]*[^\s"'“”‘’<>()\[\].,;:!?]  # URL
+  | (?:\w\.){2,}(?!\w)                             # initialisms: U.S. U.N. a.m.
+  | \w+(?:\.\w+)*(?:\.(?:com|org|net|gov|edu|io|co|uk))\b   # domains: Antiwar.com
+  | \d+(?:[.,]\d+)+                                # numbers: 1.5 1,000 100.00
+  | \w+(?:['’]\w+)*(?:-\w+(?:['’]\w+)*)*           # words, contractions, compounds: F-35
+"""
+_TOKENIZER = RegexpTokenizer(_TOKEN_PATTERN, flags=re.VERBOSE | re.UNICODE | re.IGNORECASE)
+_STEMMER = SnowballStemmer("english")
+
+_QUOTE_FOLD = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
+                             "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
+
+# Forms Snowball cannot reach: news verbs whose past tense is irregular. Without these,
+# "what did X say" never meets "X said".
+_IRREGULAR = {
+    "said": "say", "says": "say", "told": "tell", "wrote": "write", "written": "write",
+    "spoke": "speak", "spoken": "speak", "met": "meet", "began": "begin", "begun": "begin",
+    "went": "go", "gone": "go", "gave": "give", "given": "give", "took": "take",
+    "taken": "take", "made": "make", "sought": "seek", "thought": "think", "brought": "bring",
+    "fought": "fight", "bought": "buy", "held": "hold", "left": "leave", "lost": "lose",
+    "won": "win", "ran": "run", "saw": "see", "seen": "see", "knew": "know", "known": "know",
+    "chose": "choose", "chosen": "choose", "struck": "strike", "stood": "stand", "led": "lead",
+    "sent": "send", "spent": "spend", "built": "build", "felt": "feel", "kept": "keep",
+    "paid": "pay", "hid": "hide", "hidden": "hide", "grew": "grow", "grown": "grow",
+    "drew": "draw", "drawn": "draw", "flew": "fly", "flown": "fly", "fell": "fall",
+    "fallen": "fall", "rose": "rise", "risen": "rise", "shot": "shoot", "sold": "sell",
+    "invaded": "invade", "children": "child", "men": "man", "women": "woman", "people": "person",
+}
+
+# All-capital forms that casefold into a stopword but name a country or body.
+_CAPITALS = {"US": "u.s", "UN": "u.n", "UK": "u.k", "EU": "e.u"}
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A search term and where in the text it came from."""
+
+    term: str
+    start: int
+    end: int
+
+
+def normalize_word(word: str) -> str:
+    """Fold a surface word to the form terms are made from (no stemming)."""
+    word = unicodedata.normalize("NFKC", word).translate(_QUOTE_FOLD).casefold()
+    if word.endswith("'s"):
+        word = word[:-2]
+    elif word.endswith("s'"):
+        word = word[:-1]
+    return word.rstrip(".") if _is_initialism(word) else word
+
+
+def _is_initialism(word: str) -> bool:
+    return len(word) > 2 and word.endswith(".") and all(
+        c == "." for c in word[1::2])
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Map a normalised word to its term; cached because news vocabularies repeat."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if not word.isalpha():
+        return word
+    return _STEMMER.stem(word)
+
+
+def _parts(token: str, start: int) -> list[tuple[str, int, int]]:
+    """Split a hyphenated compound into its words, unless a part is a number or a letter.
+
+    `precision-guided` is also asked as `precision guided`; `F-35` is one name.
+    """
+    pieces = token.split("-")
+    if len(pieces) == 1 or any(p.isdigit() or len(p) == 1 for p in pieces):
+        return [(token, start, start + len(token))]
+    out, offset = [], start
+    for piece in pieces:
+        out.append((piece, offset, offset + len(piece)))
+        offset += len(piece) + 1
+    return out
+
+
+def analyze_spans(text: str) -> list[Term]:
+    """Terms of `text` in order, each with the character span of its surface word."""
+    terms: list[Term] = []
+    for start, end in _TOKENIZER.span_tokenize(text):
+        for piece, s, e in _parts(text[start:end], start):
+            if piece in _CAPITALS:
+                terms.append(Term(_CAPITALS[piece], s, e))
+                continue
+            word = normalize_word(piece)
+            if not word or word in STOPWORDS or word.replace("'", "") in STOPWORDS:
+                continue
+            terms.append(Term(stem(word), s, e))
+    return terms
+
+
+def analyze(text: str) -> list[str]:
+    """The terms BM25 sees for `text`."""
+    return [t.term for t in analyze_spans(text)]
+
+
+def surface_words(text: str) -> list[tuple[str, str]]:
+    """(normalised word, term) pairs, for spelling correction against the vocabulary."""
+    return [(normalize_word(text[t.start:t.end]), t.term) for t in analyze_spans(text)]

@@ -1,0 +1,190 @@
+"""Article files to `Article`s: headline, standfirst, body, byline, with a short typeable id.
+
+Plain-text files are read as news sites print them (headline, a short standfirst, paragraphs,
+an `Author:` line and bio); an optional TOML front matter block (`+++`) wins over the guesses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+#: File endings read from the seeds folder.
+ARTICLE_SUFFIXES = (".txt", ".md")
+MAX_FILE_BYTES = 5_000_000
+
+_FRONT_MATTER_KEYS = {"id", "title", "subtitle", "author", "url", "published", "outlet"}
+_ID_PREFIX = re.compile(r"^(\d{1,6})(?:[_\-. ]|$)")
+_AUTHOR_LINE = re.compile(r"^(?:Author|Written by|By)\s*:?\s+(?P<name>[^\n]{2,80})$", re.I)
+_BOILERPLATE = re.compile(
+    r"^(leave a (reply|comment)|share this:?|like this:?|related( posts| articles)?:?|"
+    r"comments?|subscribe|read more|advertisement|click to share.*|print|email)$", re.I)
+_CLOSING = ".!?…:;\"'”’)"
+
+
+class ArticleError(ValueError):
+    """A file that cannot be read as an article; the message names the file."""
+
+
+class DuplicateIdError(ValueError):
+    """Two files claim the same article id."""
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    paragraphs: tuple[str, ...]
+    standfirst: str | None = None
+    author: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: str | None = None
+    byline: str | None = None          # the author line as the file prints it
+    bio: tuple[str, ...] = ()
+    source_file: str = ""
+    sha256: str = field(default="", compare=False)
+
+
+def article_id_for(path: Path, declared: str | None = None) -> str:
+    """A short stable id: the front matter's, the file name's leading number, or its slug."""
+    if declared:
+        candidate = str(declared).strip()
+    else:
+        match = _ID_PREFIX.match(path.name)
+        candidate = match.group(1) if match else path.stem
+    slug = re.sub(r"[^a-z0-9-]+", "-", candidate.casefold()).strip("-")[:32].strip("-")
+    if not slug:
+        raise ArticleError(f"{path.name}: cannot make an article id from {candidate!r}")
+    return slug
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if not data.strip():
+        raise ArticleError(f"{path.name}: empty file")
+    if len(data) > MAX_FILE_BYTES:
+        raise ArticleError(f"{path.name}: larger than {MAX_FILE_BYTES} bytes")
+    if b"\x00" in data:
+        raise ArticleError(f"{path.name}: binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\t")
+    if controls > len(text) // 100 + 2:
+        raise ArticleError(f"{path.name}: looks binary ({controls} control characters)")
+    return "".join(" " if ord(c) < 32 and c != "\n" else c for c in text)
+
+
+def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
+    if not text.startswith("+++\n"):
+        return {}, text
+    end = text.find("\n+++", 4)
+    if end < 0:
+        raise ArticleError(f"{path.name}: front matter opened with +++ but never closed")
+    try:
+        meta = tomllib.loads(text[4:end])
+    except tomllib.TOMLDecodeError as exc:
+        raise ArticleError(f"{path.name}: bad TOML front matter ({exc})")
+    unknown = set(meta) - _FRONT_MATTER_KEYS
+    if unknown:
+        log.warning("%s: ignoring unknown front matter keys %s", path.name, sorted(unknown))
+    rest = text[end + 4:]
+    return {k: str(v).strip() for k, v in meta.items() if k in _FRONT_MATTER_KEYS}, rest
+
+
+def _blocks(text: str) -> list[str]:
+    """Paragraphs: blank-line separated, inner line breaks folded to spaces."""
+    return [" ".join(b.split()) for b in re.split(r"\n\s*\n", text) if b.strip()]
+
+
+def _is_standfirst(block: str) -> bool:
+    return len(block) <= 300 and not block.endswith(tuple(_CLOSING))
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def parse_article(path: Path, data: bytes) -> Article:
+    """Read one article file; raises `ArticleError` when it holds no article."""
+    text = _decode(path, data)
+    meta, text = _split_front_matter(path, text)
+    blocks = _blocks(text)
+    while blocks and _BOILERPLATE.match(blocks[-1]):
+        blocks.pop()
+
+    author, byline, bio = meta.get("author"), None, []
+    for i in range(len(blocks) - 1, max(-1, len(blocks) - 4), -1):
+        match = _AUTHOR_LINE.match(blocks[i])
+        if match:
+            author = author or match.group("name").strip()
+            byline, bio, blocks = blocks[i], blocks[i + 1:], blocks[:i]
+            break
+
+    title = meta.get("title")
+    if blocks and (title is None or _same(blocks[0], title)):
+        title = title or blocks[0]
+        blocks = blocks[1:]
+    standfirst = meta.get("subtitle")
+    if blocks and (_same(blocks[0], standfirst) if standfirst else
+                   "title" not in meta and len(blocks) > 1 and _is_standfirst(blocks[0])):
+        standfirst = standfirst or blocks[0]
+        blocks = blocks[1:]
+    if blocks and not author:
+        match = _AUTHOR_LINE.match(blocks[0])
+        if match and len(blocks) > 1:
+            author, byline, blocks = match.group("name").strip(), blocks[0], blocks[1:]
+
+    if not title:
+        raise ArticleError(f"{path.name}: no headline")
+    if not blocks:
+        raise ArticleError(f"{path.name}: no body text after the headline")
+    return Article(
+        id=article_id_for(path, meta.get("id")), title=title, paragraphs=tuple(blocks),
+        standfirst=standfirst, author=author, outlet=meta.get("outlet"), url=meta.get("url"),
+        published=meta.get("published"), byline=byline, bio=tuple(bio), source_file=path.name,
+        sha256=hashlib.sha256(data).hexdigest())
+
+
+def article_files(folder: Path) -> list[Path]:
+    """The article files of a folder, in a stable order."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"articles folder not found: {folder}")
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+                  and not p.name.startswith("."))
+
+
+@dataclass
+class LoadResult:
+    articles: list[Article]
+    warnings: list[str]
+
+
+def load_articles(folder: Path) -> LoadResult:
+    """Every readable article in `folder`; unreadable files become warnings, not failures."""
+    articles: list[Article] = []
+    warnings: list[str] = []
+    owners: dict[str, str] = {}
+    for path in article_files(folder):
+        try:
+            article = parse_article(path, path.read_bytes())
+        except (ArticleError, OSError) as exc:
+            warnings.append(f"skipped {exc}")
+            continue
+        if article.id in owners:
+            raise DuplicateIdError(
+                f"article id {article.id!r} is claimed by both {owners[article.id]} and {path.name}")
+        owners[article.id] = path.name
+        articles.append(article)
+    for message in warnings:
+        log.warning("%s", message)
+    return LoadResult(articles, warnings)

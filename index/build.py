@@ -1,0 +1,69 @@
+"""Build the index from the articles folder, or load the saved one when it still matches."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .analysis import analyze_spans, normalize_word
+from .articles import load_articles
+from .model import SearchIndex
+from .passages import article_passages
+from .settings import IndexSettings
+from .store import IndexData, IndexFileError, fingerprint, load, save
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OpenReport:
+    """How the index came to be, for the CLI and the bot's start-up log."""
+
+    rebuilt: bool
+    reason: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_data(folder: Path) -> tuple[IndexData, list[str]]:
+    """Read and analyse every article in `folder`."""
+    stamp = fingerprint(folder)
+    loaded = load_articles(folder)
+    items, terms = [], []
+    words: Counter[tuple[str, str]] = Counter()
+    for article in loaded.articles:
+        for passage in article_passages(article):
+            spans = analyze_spans(passage.text)
+            items.append(passage)
+            terms.append([t.term for t in spans])
+            words.update((normalize_word(passage.text[t.start:t.end]), t.term) for t in spans)
+    vocabulary: dict[str, list] = {}
+    for (word, term), count in words.most_common():
+        if word.isalpha() and word not in vocabulary:
+            vocabulary[word] = [term, count]
+    return IndexData(stamp, loaded.articles, items, terms, vocabulary), loaded.warnings
+
+
+def open_index(settings: IndexSettings, *, rebuild: bool = False,
+               save_index: bool = True) -> tuple[SearchIndex, OpenReport]:
+    """The saved index if it matches the articles; otherwise build it (and save it)."""
+    reason = "rebuild requested" if rebuild else "built in memory"
+    if not rebuild and save_index:
+        try:
+            data = load(settings.index_path)
+        except IndexFileError as exc:
+            reason = str(exc)
+        else:
+            if data.fingerprint == fingerprint(settings.seeds):
+                return SearchIndex(data, settings), OpenReport(False, "saved index is current")
+            reason = "the articles changed since the index was saved"
+    log.info("building the index: %s", reason)
+    data, warnings = build_data(settings.seeds)
+    try:
+        if save_index:
+            save(data, settings.index_path)
+    except OSError as exc:
+        log.warning("could not save the index to %s: %s", settings.index_path, exc)
+        warnings.append(f"index not saved: {exc}")
+    return SearchIndex(data, settings), OpenReport(True, reason, warnings)

@@ -1,0 +1,170 @@
+"""`python -m index`: build the index, ask it questions, see sources and how text is split."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .articles import DuplicateIdError
+from .build import open_index
+from .model import SearchIndex
+from .passages import split_passages
+from .render import answer_json, answer_text, articles_text, source_text
+from .search import QuestionError, search
+from .settings import IndexSettings, SettingsError, load_settings
+
+log = logging.getLogger("index")
+
+
+class UsageError(Exception):
+    """A user mistake: printed as one line, exit status 2, no traceback."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    parser.add_argument("--config", type=Path, help="config.toml (default: built-in settings)")
+    parser.add_argument("--seeds", type=Path, help="articles folder (overrides the config); "
+                        "with no --index, the index is built in memory and not saved")
+    parser.add_argument("--index", type=Path, help="saved index path (overrides the config)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer a question by quoting the articles")
+    ask.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--jsonl", action="store_true",
+                     help="read one question per line on stdin, write one JSON answer per line")
+    ask.add_argument("-k", "--top", type=int, help="how many passages at most")
+
+    source = sub.add_parser("source", help="show a passage in context, or an article's details")
+    source.add_argument("id", help="a passage id such as 001.12, or an article id such as 001")
+
+    split = sub.add_parser("split", help="print the passages a text is split into, one JSON "
+                           "string per line")
+    split.add_argument("file", help="a text file, or - for stdin")
+
+    build = sub.add_parser("build", help="(re)build the saved index")
+    build.add_argument("--force", action="store_true", help="rebuild even if it is current")
+
+    sub.add_parser("articles", help="list the articles and their ids")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> tuple[IndexSettings, bool]:
+    settings = load_settings(args.config)
+    save = True
+    if args.seeds:
+        settings = replace(settings, seeds=args.seeds)
+        save = args.index is not None
+    if args.index:
+        settings = replace(settings, index_path=args.index)
+    return settings, save
+
+
+def _open(args: argparse.Namespace, rebuild: bool = False) -> SearchIndex:
+    settings, save = _settings(args)
+    index, report = open_index(settings, rebuild=rebuild, save_index=save)
+    for warning in report.warnings:
+        log.warning("%s", warning)
+    return index
+
+
+def _ask(args: argparse.Namespace) -> int:
+    if args.top is not None and not 1 <= args.top <= 25:
+        raise UsageError("--top must be between 1 and 25")
+    if args.jsonl:
+        if args.question:
+            raise UsageError("give either a question or --jsonl, not both")
+        index = _open(args)
+        for line in sys.stdin:
+            question = line.rstrip("\n")
+            try:
+                payload = answer_json(search(index, question, args.top))
+            except QuestionError as exc:
+                payload = {"question": question, "passages": [], "reason": str(exc),
+                           "corrections": {}}
+            print(json.dumps(payload, ensure_ascii=False), flush=False)
+        return 0
+    if not args.question:
+        raise UsageError('ask needs a question, e.g. python -m index ask "what did Austin say?"')
+    index = _open(args)
+    try:
+        answer = search(index, args.question, args.top)
+    except QuestionError as exc:
+        raise UsageError(str(exc))
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+    else:
+        print(answer_text(answer))
+    return 0
+
+
+def _source(args: argparse.Namespace) -> int:
+    index = _open(args)
+    wanted = args.id.strip()
+    passage = index.passage(wanted)
+    article = index.articles.get(passage.article_id if passage else wanted)
+    if article is None:
+        print(f"No passage or article has the id {wanted!r}. Ids look like 001 (an article) or "
+              f"001.12 (a passage); `python -m index articles` lists the articles.",
+              file=sys.stderr)
+        return 1
+    print(source_text(index, passage, article))
+    return 0
+
+
+def _split(args: argparse.Namespace) -> int:
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        raise UsageError(f"{args.file} is not UTF-8 text")
+    for block in re.split(r"\n\s*\n", text):
+        paragraph = " ".join(block.split())
+        for passage in split_passages(paragraph) if paragraph else []:
+            print(json.dumps(passage, ensure_ascii=False))
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    settings, _ = _settings(args)
+    index, report = open_index(settings, rebuild=args.force)
+    for warning in report.warnings:
+        log.warning("%s", warning)
+    state = "built" if report.rebuilt else "already current"
+    print(f"{settings.index_path}: {state} ({len(index.articles)} articles, "
+          f"{len(index)} passages)")
+    return 0
+
+
+def _articles(args: argparse.Namespace) -> int:
+    print(articles_text(_open(args)))
+    return 0
+
+
+COMMANDS = {"ask": _ask, "source": _source, "split": _split, "build": _build,
+            "articles": _articles}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, SettingsError, DuplicateIdError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

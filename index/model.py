@@ -1,0 +1,83 @@
+"""The in-memory index: passages, their BM25 model, and the lookups search needs."""
+
+from __future__ import annotations
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from .articles import Article
+from .passages import Passage
+from .settings import IndexSettings
+from .store import IndexData
+
+
+class SearchIndex:
+    """BM25 over passages (rank-bm25 defines the score), plus BM25 over whole articles.
+
+    The article model lets a sentence borrow evidence from the article it stands in: a
+    question about "the Panthers' defense" should prefer sentences of the Super Bowl article.
+    """
+
+    def __init__(self, data: IndexData, settings: IndexSettings):
+        self.data = data
+        self.settings = settings
+        self.passages: list[Passage] = data.passages
+        self.articles: dict[str, Article] = {a.id: a for a in data.articles}
+        self.by_id: dict[str, int] = {p.id: i for i, p in enumerate(self.passages)}
+        self.term_sets: list[frozenset[str]] = [frozenset(t) for t in data.terms]
+        self.vocabulary: dict[str, list] = data.words
+        self.words_by_frequency: list[str] = list(data.words)  # saved most frequent first
+        # rank-bm25 cannot model an empty vocabulary: no model then, and no hits.
+        empty = not any(data.terms)
+        self.bm25 = None if empty else BM25Okapi(
+            data.terms, k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+        self.article_ids: list[str] = [a.id for a in data.articles]
+        row = {a: i for i, a in enumerate(self.article_ids)}
+        self.article_row = np.array([row[p.article_id] for p in self.passages], dtype=np.int64)
+        article_terms: dict[str, list[str]] = {a: [] for a in self.article_ids}
+        for passage, terms in zip(self.passages, data.terms):
+            article_terms[passage.article_id].extend(terms)
+        self.article_bm25 = None if empty else BM25Okapi(
+            list(article_terms.values()), k1=settings.k1, b=0.75, epsilon=settings.epsilon)
+        # Neighbours within the same article, -1 where there is none.
+        n = len(self.passages)
+        same_prev = [i > 0 and self.passages[i - 1].article_id == self.passages[i].article_id
+                     for i in range(n)]
+        self.prev = np.array([i - 1 if same_prev[i] else -1 for i in range(n)], dtype=np.int64)
+        self.next = np.array([i + 1 if i + 1 < n and same_prev[i + 1] else -1 for i in range(n)],
+                             dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def has_term(self, term: str) -> bool:
+        return self.bm25 is not None and term in self.bm25.idf
+
+    def bm25_scores(self, terms: list[str]) -> np.ndarray:
+        """rank-bm25's own scores of every passage for these query terms."""
+        if self.bm25 is None or not terms:
+            return np.zeros(len(self.passages))
+        return self.bm25.get_scores(terms)
+
+    def article_scores(self, terms: list[str]) -> np.ndarray:
+        if self.article_bm25 is None or not terms:
+            return np.zeros(len(self.article_ids))
+        return self.article_bm25.get_scores(terms)
+
+    def passage(self, passage_id: str) -> Passage | None:
+        index = self.by_id.get(passage_id)
+        return None if index is None else self.passages[index]
+
+    def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
+        """Passages just before and after, within the same article."""
+        i = self.by_id[passage.id]
+        lo, hi = i, i
+        while lo > 0 and i - lo < before and self.passages[lo - 1].article_id == passage.article_id:
+            lo -= 1
+        while (hi + 1 < len(self.passages) and hi - i < after
+               and self.passages[hi + 1].article_id == passage.article_id):
+            hi += 1
+        return self.passages[lo:i], self.passages[i + 1:hi + 1]
+
+    def article_passages(self, article_id: str) -> list[Passage]:
+        return [p for p in self.passages if p.article_id == article_id]

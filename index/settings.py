@@ -1,0 +1,89 @@
+"""Index settings, read from the `[index]` table of config.toml.
+
+The bot's config file holds these too; `index` reads only its own table so it never needs
+to know about Discord.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A bad setting; the message names it."""
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    seeds: Path = Path("seeds")
+    index_path: Path = Path("data/index.json")
+    top_k: int = 3
+    k1: float = 1.2
+    b: float = 0.5
+    epsilon: float = 0.25
+    context_weight: float = 0.15
+    article_weight: float = 0.1
+    min_coverage: float = 0.5
+    max_question_chars: int = 300
+
+    def check(self) -> "IndexSettings":
+        """Raise `SettingsError` naming the first setting out of range."""
+        rules = {
+            "top_k": 1 <= self.top_k <= 25,
+            "k1": 0 <= self.k1 <= 10,
+            "b": 0 <= self.b <= 1,
+            "epsilon": 0 <= self.epsilon <= 1,
+            "context_weight": 0 <= self.context_weight <= 5,
+            "article_weight": 0 <= self.article_weight <= 5,
+            "min_coverage": 0 <= self.min_coverage <= 1,
+            "max_question_chars": 10 <= self.max_question_chars <= 4000,
+        }
+        for name, ok in rules.items():
+            value = getattr(self, name)
+            if not ok or (isinstance(value, float) and not math.isfinite(value)):
+                raise SettingsError(f"index.{name} is out of range: {value!r}")
+        return self
+
+
+_KINDS = {f.name: f.type for f in fields(IndexSettings)}
+
+
+def settings_from_table(table: dict, base: Path = Path(".")) -> IndexSettings:
+    """Settings from a parsed `[index]` table; relative paths are taken from `base`."""
+    if not isinstance(table, dict):
+        raise SettingsError("[index] must be a table")
+    values: dict = {}
+    for key, value in table.items():
+        if key not in _KINDS:
+            raise SettingsError(f"index.{key} is not a setting (known: {', '.join(_KINDS)})")
+        kind = _KINDS[key]
+        if kind == "Path":
+            if not isinstance(value, str) or not value:
+                raise SettingsError(f"index.{key} must be a path string")
+            path = Path(value).expanduser()
+            values[key] = path if path.is_absolute() else base / path
+        elif kind == "int":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise SettingsError(f"index.{key} must be a whole number, not {value!r}")
+            values[key] = value
+        else:
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise SettingsError(f"index.{key} must be a number, not {value!r}")
+            values[key] = float(value)
+    return replace(IndexSettings(), **values).check()
+
+
+def load_settings(config: Path | None) -> IndexSettings:
+    """Settings from a config file, or the defaults when there is none."""
+    if config is None:
+        return IndexSettings()
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"config file not found: {config}")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{config}: not valid TOML ({exc})")
+    return settings_from_table(data.get("index", {}), config.parent)

@@ -1,0 +1,51 @@
+import random
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from index.analysis import analyze, analyze_spans
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("Austin Tells Gallant", ["austin", "tell", "gallant"]),
+    ("F-35 and F-15 fighter jets", ["f-35", "f-15", "fighter", "jet"]),
+    ("1.5 million Palestinians", ["1.5", "million", "palestinian"]),
+    ("the U.S. and the US", ["u.s", "u.s"]),
+    ("precision-guided munitions", ["precis", "guid", "munit"]),
+    ("precision guided munitions", ["precis", "guid", "munit"]),
+    ("Israel’s closest friend", ["israel", "closest", "friend"]),
+    ("he didn’t, he said", ["say"]),
+    ("Antiwar.com", ["antiwar.com"]),
+    ("ＣＥＡＳＥＦＩＲＥ", ["ceasefir"]),  # full-width letters fold under NFKC
+])
+def test_terms(text, terms):
+    assert analyze(text) == terms
+
+
+def test_questions_and_passages_meet():
+    passage = "“Today, we will discuss the destruction of Hamas organization,” Gallant said."
+    assert set(analyze("What did Gallant say about Hamas?")) <= set(analyze(passage))
+
+
+def test_spans_point_at_the_words():
+    text = "Austin warned Gallant about an assault on Rafah."
+    assert [text[t.start:t.end] for t in analyze_spans(text)] == [
+        "Austin", "warned", "Gallant", "assault", "Rafah"]
+
+
+def test_stopwords_only_gives_nothing():
+    assert analyze("what is the") == []
+
+
+def test_index_scores_are_rank_bm25_scores(seed_index):
+    """The index's scores are exactly BM25Okapi.get_scores on the same tokens."""
+    reference = BM25Okapi(seed_index.data.terms, k1=seed_index.settings.k1,
+                          b=seed_index.settings.b, epsilon=seed_index.settings.epsilon)
+    vocabulary = sorted(reference.idf)
+    rng = random.Random(7)
+    for _ in range(50):
+        query = rng.sample(vocabulary, rng.randint(1, 5)) + ["neverseen"]
+        assert np.array_equal(seed_index.bm25_scores(query), reference.get_scores(query))
+    assert np.array_equal(seed_index.bm25_scores(analyze("Rafah ceasefire")),
+                          reference.get_scores(["rafah", "ceasefir"]))

@@ -1,0 +1,113 @@
+"""The command line as a person runs it: real subprocesses, stdout and exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def run(tmp_path):
+    index = tmp_path / "index.json"
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "index", "--seeds", str(ROOT / "seeds"), "--index", str(index),
+             *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return run
+
+
+def test_ask_prints_quotations_with_ids_and_sources(run):
+    result = run("ask", "How many Palestinians are in Rafah?")
+    assert result.returncode == 0, result.stderr
+    assert "[001.13] According to the Pentagon, Austin warned Gallant about an assault on " \
+           "**Rafah**, which is packed with 1.5 million **Palestinians**" in result.stdout
+    assert "“Austin Tells Gallant US-Israel ‘Security Bond’ Is ‘Unshakable’” — Dave DeCamp" \
+        in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_ask_json_has_the_documented_shape(run):
+    result = run("ask", "--json", "ceasefire")
+    answer = json.loads(result.stdout)
+    assert answer["question"] == "ceasefire"
+    first = answer["passages"][0]
+    assert {"id", "text", "article_id", "title", "author", "score", "context"} <= set(first)
+    assert "ceasefire" in first["text"]
+    assert first["article_id"] == first["id"].split(".")[0]
+
+
+def test_ask_json_for_an_unanswerable_question(run):
+    answer = json.loads(run("ask", "--json", "Who invented the telephone?").stdout)
+    assert answer["passages"] == [] and answer["reason"]
+
+
+def test_jsonl_answers_one_line_per_question(run):
+    result = run("ask", "--jsonl", stdin="ceasefire\nWho invented the telephone?\n\nF-15\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [len(a["passages"]) > 0 for a in lines] == [True, False, False, True]
+    assert "empty" in lines[2]["reason"]
+
+
+def test_source_shows_passage_in_context(run):
+    result = run("source", "001.13")
+    assert result.returncode == 0
+    assert "> According to the Pentagon, Austin warned Gallant" in result.stdout
+    assert "Author: Dave DeCamp" in result.stdout and "Passages: 17" in result.stdout
+
+
+def test_source_for_an_article_id(run):
+    result = run("source", "000")
+    assert result.stdout.startswith("Article 000: Unbreakable or Not?")
+
+
+def test_unknown_id_says_so_and_fails(run):
+    result = run("source", "999.1")
+    assert result.returncode == 1
+    assert "No passage or article has the id '999.1'" in result.stderr
+
+
+def test_split_prints_json_passages(tmp_path, run):
+    text = tmp_path / "t.txt"
+    text.write_text("Mr. Smith went to Washington. He met Gen. Jones at 5 p.m. on Tuesday.\n\n"
+                    "“One. Two,” she said.", encoding="utf-8")
+    result = run("split", str(text))
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        "Mr. Smith went to Washington.", "He met Gen. Jones at 5 p.m. on Tuesday.",
+        "“One. Two,” she said."]
+    assert run("split", "-", stdin="One. Two.").stdout.splitlines() == ['"One."', '"Two."']
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ask"], "ask needs a question"),
+    (["ask", ""], "ask needs a question"),
+    (["ask", "x" * 400], "please keep it under"),
+    (["ask", "-k", "0", "hi"], "--top must be between"),
+    (["split", "/nonexistent/file"], "cannot read"),
+    (["--config", "/nonexistent.toml", "ask", "hi"], "config file not found"),
+])
+def test_user_mistakes_get_one_line_not_a_traceback(run, args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_config_names_the_setting(tmp_path, run):
+    config = tmp_path / "config.toml"
+    config.write_text("[index]\nk1 = -3\n")
+    result = run("--config", str(config), "ask", "hi")
+    assert result.returncode == 2 and "index.k1" in result.stderr
+    config.write_text("[index]\ntop_kk = 3\n")
+    assert "index.top_kk is not a setting" in run("--config", str(config), "ask", "hi").stderr
+    config.write_text("[index\n")
+    assert "not valid TOML" in run("--config", str(config), "ask", "hi").stderr
+
+
+def test_missing_seeds_folder(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "index", "--seeds", str(tmp_path / "none"),
+                             "ask", "hi"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 2 and "articles folder not found" in result.stderr

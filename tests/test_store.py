@@ -1,0 +1,70 @@
+import json
+import logging
+from dataclasses import replace
+
+import pytest
+
+from index import store
+from index.build import open_index
+from index.store import IndexFileError
+
+
+@pytest.fixture
+def settings(seed_settings, seeds_copy, tmp_path):
+    return replace(seed_settings, seeds=seeds_copy, index_path=tmp_path / "out" / "index.json")
+
+
+def test_build_saves_json_and_reload_uses_it(settings):
+    first, report = open_index(settings)
+    assert report.rebuilt and report.reason.startswith("no saved index")
+    payload = json.loads(settings.index_path.read_text(encoding="utf-8"))
+    assert payload["format"] == "newsquote-index" and payload["version"] == store.FORMAT_VERSION
+    again, report = open_index(settings)
+    assert not report.rebuilt
+    assert [p.id for p in again.passages] == [p.id for p in first.passages]
+    assert again.data.terms == first.data.terms
+    assert list(settings.index_path.parent.iterdir()) == [settings.index_path]  # no temp left
+
+
+@pytest.mark.parametrize("damage", [
+    lambda raw: raw[: len(raw) // 2],                      # truncated
+    lambda raw: b"\x80\x81garbage",                        # not text
+    lambda raw: b"[]",                                     # wrong shape
+    lambda raw: raw.replace(b'"version":1', b'"version":99'),  # another version
+    lambda raw: raw.replace(b'"terms":[[', b'"terms":[7,['),   # inconsistent
+    lambda raw: b"\x80\x04\x95cos\nsystem\n",              # a pickle is never loaded
+])
+def test_a_damaged_index_is_rebuilt_with_a_reason(settings, damage, caplog):
+    expected = len(open_index(settings)[0])
+    settings.index_path.write_bytes(damage(settings.index_path.read_bytes()))
+    with pytest.raises(IndexFileError):
+        store.load(settings.index_path)
+    with caplog.at_level(logging.INFO, logger="index.build"):
+        index, report = open_index(settings)
+    assert report.rebuilt
+    assert "building the index" in caplog.text
+    assert len(index) == expected
+    store.load(settings.index_path)  # and the rebuilt file is good again
+
+
+def test_changed_articles_trigger_a_rebuild(settings):
+    open_index(settings)
+    (settings.seeds / "002_new.txt").write_text(
+        "A new headline\n\nThe zebra crossing was repainted on Monday.\n", encoding="utf-8")
+    index, report = open_index(settings)
+    assert report.rebuilt and "articles changed" in report.reason
+    assert index.passage("002.2").text == "The zebra crossing was repainted on Monday."
+
+
+def test_failed_write_leaves_the_old_file(settings, monkeypatch):
+    open_index(settings)
+    before = settings.index_path.read_bytes()
+    data = store.load(settings.index_path)
+
+    def broken_dump(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(store.json, "dump", broken_dump)
+    with pytest.raises(OSError):
+        store.save(data, settings.index_path)
+    assert settings.index_path.read_bytes() == before
+    assert list(settings.index_path.parent.iterdir()) == [settings.index_path]
