@@ -21,11 +21,11 @@ class IndexSettings:
     seeds: Path = Path("seeds")
     index_path: Path = Path("data/index.json")
     top_k: int = 3
-    k1: float = 1.2
-    b: float = 0.5
+    k1: float = 0.6
+    b: float = 0.3
     epsilon: float = 0.25
-    context_weight: float = 0.15
-    article_weight: float = 0.1
+    context_weight: float = 0.1
+    article_weight: float = 0.2
     min_coverage: float = 0.5
     max_question_chars: int = 300
 
