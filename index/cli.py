@@ -107,8 +107,7 @@ def _ask(args: argparse.Namespace) -> int:
 def _source(args: argparse.Namespace) -> int:
     index = _open(args)
     wanted = args.id.strip()
-    passage = index.passage(wanted)
-    article = index.articles.get(passage.article_id if passage else wanted)
+    passage, article = index.lookup(wanted)
     if article is None:
         print(f"No passage or article has the id {wanted!r}. Ids look like 001 (an article) or "
               f"001.12 (a passage); `python -m index articles` lists the articles.",

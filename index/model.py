@@ -68,6 +68,11 @@ class SearchIndex:
         index = self.by_id.get(passage_id)
         return None if index is None else self.passages[index]
 
+    def lookup(self, some_id: str) -> tuple[Passage | None, Article | None]:
+        """What a typed id names: (passage, its article), (None, article), or (None, None)."""
+        passage = self.passage(some_id)
+        return passage, self.articles.get(passage.article_id if passage else some_id)
+
     def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
         """Passages just before and after, within the same article."""
         i = self.by_id[passage.id]

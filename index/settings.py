@@ -76,14 +76,18 @@ def settings_from_table(table: dict, base: Path = Path(".")) -> IndexSettings:
     return replace(IndexSettings(), **values).check()
 
 
+def read_config_file(path: Path) -> dict:
+    """The parsed TOML of a config file; raises `SettingsError` saying what is wrong."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"config file not found: {path}")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})")
+
+
 def load_settings(config: Path | None) -> IndexSettings:
     """Settings from a config file, or the defaults when there is none."""
     if config is None:
         return IndexSettings()
-    try:
-        data = tomllib.loads(config.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SettingsError(f"config file not found: {config}")
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{config}: not valid TOML ({exc})")
-    return settings_from_table(data.get("index", {}), config.parent)
+    return settings_from_table(read_config_file(config).get("index", {}), config.parent)

@@ -34,3 +34,18 @@ def test_relative_paths_are_taken_from_the_config_folder(tmp_path):
 def test_bad_settings_name_themselves(table, name):
     with pytest.raises(SettingsError, match=name):
         settings_from_table(table)
+
+
+def test_example_config_documents_every_bot_setting_with_its_default():
+    from bot.config import BotSettings, load_config
+
+    config = load_config(ROOT / "config.example.toml")
+    table = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))["bot"]
+    assert set(table) == {f.name for f in fields(BotSettings)}
+    defaults = BotSettings()
+    for f in fields(BotSettings):
+        value, expected = getattr(config.bot, f.name), getattr(defaults, f.name)
+        if f.name == "state_path":
+            assert value == ROOT / expected
+        else:
+            assert value == expected, f.name

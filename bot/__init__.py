@@ -1,0 +1,1 @@
+"""The Discord bot and the service around it. Uses `index`; `index` never imports `bot`."""

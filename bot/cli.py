@@ -1,0 +1,58 @@
+"""`python -m bot`: run the Discord bot, or print an answer exactly as the bot composes it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from index.build import open_index
+from index.search import QuestionError, search
+
+from .config import Config, ConfigError, load_config
+from .render import answer_reply, message, reply_text
+from .service import EX_CONFIG, run
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_cmd = sub.add_parser("run", help="connect to Discord and answer slash commands")
+    run_cmd.add_argument("--config", type=Path, default=Path("config.toml"),
+                         help="config file (default: config.toml)")
+    ask = sub.add_parser("ask", help="print the bot's answer to a question (no token, no network)")
+    ask.add_argument("question")
+    ask.add_argument("--config", type=Path, help="config file (default: built-in settings)")
+    return parser
+
+
+def _ask(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config) if args.config else Config()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
+    try:
+        index, _ = open_index(config.index)
+    except (ValueError, OSError) as exc:
+        print(f"error: cannot load the articles: {exc}", file=sys.stderr)
+        return 2
+    try:
+        reply = answer_reply(search(index, args.question))
+    except QuestionError as exc:
+        reply = message(str(exc))
+    print(reply_text(reply))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return run(args.config)
+    return _ask(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The Discord client: holds the index, registers the commands, syncs them only on change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import discord
+from discord import app_commands
+
+from index.model import SearchIndex
+
+from .commands import NO_MENTIONS, add_commands
+from .config import Config
+
+log = logging.getLogger(__name__)
+
+
+class QuoteBot(discord.Client):
+    def __init__(self, config: Config, index: SearchIndex, **options) -> None:
+        # The bot never joins voice: spare operators discord.py's warnings about voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        intents = discord.Intents.none()
+        intents.guilds = True  # only to count servers; slash commands need no intents
+        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, **options)
+        self.config = config
+        self.index = index
+        self.tree = app_commands.CommandTree(self)
+        add_commands(self.tree, self)
+
+    async def setup_hook(self) -> None:
+        await sync_commands(self.tree, self.config, self.application_id)
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s: %d servers, %d articles, %d passages indexed", self.user,
+                 len(self.guilds), len(self.index.articles), len(self.index))
+
+
+def _commands_digest(tree: app_commands.CommandTree, config: Config, application_id: int | None) -> str:
+    payload = {"application": application_id, "guilds": sorted(config.bot.guild_ids),
+               "commands": [c.to_dict(tree) for c in tree.get_commands()]}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+async def sync_commands(tree: app_commands.CommandTree, config: Config,
+                        application_id: int | None) -> bool:
+    """Push the commands to Discord when they differ from the last push; True if pushed.
+
+    Guild commands appear at once; global ones can take Discord up to an hour.
+    """
+    state: Path = config.bot.state_path
+    digest = _commands_digest(tree, config, application_id)
+    try:
+        if state.read_text(encoding="utf-8").strip() == digest:
+            log.info("slash commands unchanged: not syncing")
+            return False
+    except OSError:
+        pass
+    if config.bot.guild_ids:
+        for guild_id in config.bot.guild_ids:
+            guild = discord.Object(id=guild_id)
+            tree.copy_global_to(guild=guild)
+            await tree.sync(guild=guild)
+        log.info("slash commands synced to %d server(s)", len(config.bot.guild_ids))
+    else:
+        await tree.sync()
+        log.info("slash commands synced globally")
+    _write_atomically(state, digest)
+    return True
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not record the synced commands in %s: %s", path, exc)

@@ -1,0 +1,139 @@
+"""The slash commands: /ask, /source (with id autocomplete) and /articles, and their errors.
+
+Every reply goes through `respond`, which switches mentions off and picks the right way to
+answer (first response or follow-up), so no command can forget either.
+"""
+
+import asyncio
+import logging
+import math
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from index.model import SearchIndex
+from index.search import QuestionError, search
+
+from .render import Reply, answer_reply, articles_reply, escape, message, shorten, source_reply
+
+if TYPE_CHECKING:
+    from .client import QuoteBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+ID_MAX = 64
+AUTOCOMPLETE_MAX = 25
+
+
+async def respond(interaction: discord.Interaction, reply: Reply) -> None:
+    """Send a reply as the interaction's response, or as a follow-up once it has one."""
+    kwargs = {"embeds": reply.embeds, "ephemeral": reply.ephemeral, "allowed_mentions": NO_MENTIONS}
+    if reply.content:
+        kwargs["content"] = reply.content
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+def _index(interaction: discord.Interaction) -> SearchIndex:
+    return interaction.client.index  # type: ignore[attr-defined]
+
+
+def matching_ids(index: SearchIndex, typed: str, limit: int = AUTOCOMPLETE_MAX) -> list[app_commands.Choice[str]]:
+    """Article and passage ids starting with what was typed, articles first."""
+    typed = typed.strip().casefold()
+    choices: list[app_commands.Choice[str]] = []
+    for article in index.articles.values():
+        if article.id.startswith(typed) or (typed and typed in article.title.casefold()):
+            choices.append(app_commands.Choice(name=shorten(f"{article.id} — {article.title}", 100),
+                                               value=article.id))
+            if len(choices) == limit:
+                return choices
+    if typed:
+        for passage in index.passages:
+            if passage.id.startswith(typed):
+                choices.append(app_commands.Choice(
+                    name=shorten(f"{passage.id} — {passage.text}", 100), value=passage.id))
+                if len(choices) == limit:
+                    break
+    return choices
+
+
+def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
+    """Register the commands on `tree`, with limits and cooldowns from the client's config."""
+    bot_settings = client.config.bot
+    max_chars = client.config.index.max_question_chars
+
+    def per_user(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+        if bot_settings.cooldown_seconds <= 0:
+            return None
+        return app_commands.Cooldown(bot_settings.cooldown_uses, bot_settings.cooldown_seconds)
+
+    cooldown = app_commands.checks.dynamic_cooldown(per_user, key=lambda i: i.user.id)
+
+    @app_commands.command(name="ask", description="Answer a question by quoting the articles")
+    @app_commands.describe(question="What you want to know, e.g. what did Austin say about Rafah")
+    @cooldown
+    async def ask(interaction: discord.Interaction,
+                  question: app_commands.Range[str, 1, max_chars]) -> None:
+        index = _index(interaction)
+        work = asyncio.ensure_future(asyncio.to_thread(search, index, question))
+        try:
+            try:
+                answer = await asyncio.wait_for(asyncio.shield(work),
+                                                bot_settings.defer_after_seconds)
+            except asyncio.TimeoutError:  # slow: take Discord's 15 minutes, not its 3 seconds
+                await interaction.response.defer(thinking=True)
+                answer = await work
+        except QuestionError as exc:
+            await respond(interaction, message(str(exc)))
+            return
+        await respond(interaction, answer_reply(answer))
+
+    @app_commands.command(name="source", description="Show where a passage comes from, in context")
+    @app_commands.describe(id="A passage id such as 001.12, or an article id such as 001")
+    @cooldown
+    async def source(interaction: discord.Interaction,
+                     id: app_commands.Range[str, 1, ID_MAX]) -> None:
+        index = _index(interaction)
+        wanted = id.strip()
+        passage, article = index.lookup(wanted)
+        if article is None:
+            await respond(interaction, message(
+                f"No passage or article has the id “{escape(wanted)}”. Ids look like `001` "
+                "(an article) or `001.12` (a passage): start typing one and pick from the list, "
+                "or see `/articles`."))
+            return
+        await respond(interaction, source_reply(index, passage, article))
+
+    @source.autocomplete("id")
+    async def source_ids(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return matching_ids(_index(interaction), current[:ID_MAX])
+
+    @app_commands.command(name="articles", description="List the articles I can quote")
+    @app_commands.describe(page="Page number, when there are many articles")
+    @cooldown
+    async def articles(interaction: discord.Interaction,
+                       page: app_commands.Range[int, 1, 10_000] = 1) -> None:
+        await respond(interaction, articles_reply(_index(interaction), page))
+
+    for command in (ask, source, articles):
+        tree.add_command(command)
+
+    @tree.error
+    async def on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, app_commands.CommandOnCooldown):
+            text = f"Slow down a little: try again in {math.ceil(error.retry_after)} s."
+        elif isinstance(error, app_commands.TransformerError):
+            text = "That value doesn't fit this option; please check it and try again."
+        else:
+            name = interaction.command.name if interaction.command else "?"
+            log.error("/%s failed", name, exc_info=error)
+            text = "Sorry, something went wrong answering that. It has been logged."
+        try:
+            await respond(interaction, message(text))
+        except discord.HTTPException:
+            log.warning("could not tell the user about an error", exc_info=True)

@@ -1,0 +1,124 @@
+"""The bot's settings: the `[bot]` table of config.toml, beside the `[index]` table.
+
+The token is never a setting: the config names the environment variable that holds it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.settings import IndexSettings, SettingsError, read_config_file, settings_from_table
+
+DISCORD_API = "https://discord.com/api/v10"
+DISCORD_GATEWAY = "wss://gateway.discord.gg/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(SettingsError):
+    """A bad or missing setting; the message names it."""
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    token_env: str = "DISCORD_TOKEN"
+    guild_ids: tuple[int, ...] = ()
+    cooldown_uses: int = 3
+    cooldown_seconds: float = 10.0
+    defer_after_seconds: float = 2.0
+    log_level: str = "INFO"
+    log_file: Path | None = None
+    api_base_url: str = DISCORD_API
+    gateway_url: str = DISCORD_GATEWAY
+    state_path: Path = Path("data/commands.sha256")
+
+
+@dataclass(frozen=True)
+class Config:
+    bot: BotSettings = field(default_factory=BotSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
+
+    def token(self) -> str:
+        """The bot token from the environment; raises `ConfigError` naming the variable."""
+        token = os.environ.get(self.bot.token_env, "").strip()
+        if not token:
+            raise ConfigError(f"bot.token_env: the environment variable {self.bot.token_env} "
+                              "is not set (it must hold the bot token)")
+        return token
+
+
+def _number(key: str, value: object, low: float, high: float, whole: bool = False) -> float:
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise ConfigError(f"bot.{key} must be a {'whole ' if whole else ''}number, not {value!r}")
+    if not (low <= value <= high) or (isinstance(value, float) and not math.isfinite(value)):
+        raise ConfigError(f"bot.{key} must be between {low} and {high}, not {value!r}")
+    return value
+
+
+def _url(key: str, value: object, schemes: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or not re.match(rf"^({'|'.join(schemes)})://[^\s/]+", value):
+        raise ConfigError(f"bot.{key} must be a {' or '.join(schemes)} URL, not {value!r}")
+    return value.rstrip("/") if schemes[0].startswith("http") else value
+
+
+def _path(key: str, value: object, base: Path) -> Path:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"bot.{key} must be a path string, not {value!r}")
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def bot_settings_from_table(table: dict, base: Path = Path(".")) -> BotSettings:
+    """Check every `[bot]` setting; the first bad one raises `ConfigError` naming it."""
+    if not isinstance(table, dict):
+        raise ConfigError("[bot] must be a table")
+    known = BotSettings.__dataclass_fields__
+    values: dict = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"bot.{key} is not a setting (known: {', '.join(known)})")
+        if key == "token_env":
+            if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+                raise ConfigError(f"bot.token_env must be an environment variable name, "
+                                  f"not {value!r}")
+            values[key] = value
+        elif key == "guild_ids":
+            if not isinstance(value, list) or not all(
+                    isinstance(g, int) and not isinstance(g, bool) and g > 0 for g in value):
+                raise ConfigError("bot.guild_ids must be a list of server ids (numbers), "
+                                  "or [] for global commands")
+            values[key] = tuple(value)
+        elif key == "cooldown_uses":
+            values[key] = int(_number(key, value, 1, 100, whole=True))
+        elif key in ("cooldown_seconds", "defer_after_seconds"):
+            values[key] = float(_number(key, value, 0, 3600 if key == "cooldown_seconds" else 2.5))
+        elif key == "log_level":
+            if not isinstance(value, str) or value.upper() not in LOG_LEVELS:
+                raise ConfigError(f"bot.log_level must be one of {', '.join(LOG_LEVELS)}")
+            values[key] = value.upper()
+        elif key in ("log_file", "state_path"):
+            values[key] = None if key == "log_file" and value == "" else _path(key, value, base)
+        elif key == "api_base_url":
+            values[key] = _url(key, value, ("https", "http"))
+        elif key == "gateway_url":
+            values[key] = _url(key, value, ("wss", "ws"))
+    return BotSettings(**values)
+
+
+def load_config(path: Path) -> Config:
+    """Read config.toml; relative paths in it are taken from its folder."""
+    try:
+        data = read_config_file(path)
+    except SettingsError as exc:
+        raise ConfigError(str(exc))
+    unknown = set(data) - {"bot", "index"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))} "
+                          "(known: [bot], [index])")
+    base = path.resolve().parent
+    return Config(bot_settings_from_table(data.get("bot", {}), base),
+                  settings_from_table(data.get("index", {}), base))

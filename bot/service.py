@@ -1,0 +1,110 @@
+"""Running the bot as a long-lived service: config, logging, index, connection, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import discord
+import yarl
+
+from index.build import open_index
+
+from .client import QuoteBot
+from .config import Config, ConfigError, load_config
+
+log = logging.getLogger("bot")
+
+EX_CONFIG = 78  # sysexits.h: configuration error
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats records with every secret replaced, tracebacks included."""
+
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+def setup_logging(config: Config, token: str) -> None:
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", [token])
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if config.bot.log_file:
+        config.bot.log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(config.bot.log_file, encoding="utf-8"))
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.setLevel(config.bot.log_level)
+
+
+def point_discord_at(api_base_url: str, gateway_url: str) -> None:
+    """Send REST calls and the gateway connection to the configured addresses.
+
+    discord.py has no option for this, so it is set where discord.py reads it: REST routes
+    (webhook follow-ups included) are built on `Route.BASE`, and a plain client connects to
+    `DiscordWebSocket.DEFAULT_GATEWAY`.
+    """
+    discord.http.Route.BASE = api_base_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+async def serve(client: QuoteBot, token: str) -> None:
+    """Connect and answer until SIGTERM or SIGINT, then close the connection cleanly."""
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task] = []
+
+    def stop(name: str) -> None:
+        log.info("%s received: closing the connection", name)
+        stopping.append(loop.create_task(client.close()))
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop, sig.name)
+    try:
+        async with client:
+            await client.start(token)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+def run(config_path: Path) -> int:
+    """The service's main: exit 0 on a clean stop, 78 for a bad config or token."""
+    try:
+        config = load_config(config_path)
+        token = config.token()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    setup_logging(config, token)
+    point_discord_at(config.bot.api_base_url, config.bot.gateway_url)
+    try:
+        index, report = open_index(config.index)
+    except (ValueError, OSError) as exc:
+        print(f"error: cannot load the articles: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    for warning in report.warnings:
+        log.warning("%s", warning)
+    log.info("index: %s (%d articles, %d passages)", report.reason, len(index.articles), len(index))
+    try:
+        asyncio.run(serve(QuoteBot(config, index), token))
+    except discord.LoginFailure:
+        print(f"error: bot.token_env: Discord rejected the token in {config.bot.token_env}",
+              file=sys.stderr)
+        return EX_CONFIG
+    except discord.PrivilegedIntentsRequired:
+        print("error: Discord refused the requested intents", file=sys.stderr)
+        return EX_CONFIG
+    return 0

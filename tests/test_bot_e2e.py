@@ -1,0 +1,260 @@
+"""End to end: the real discord.py client, started as the service starts it, against a fake
+Discord server on 127.0.0.1. Assertions are on what users would see."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import replace
+
+import discord
+import pytest
+
+from bot import commands
+from bot.client import QuoteBot
+from bot.config import BotSettings, Config
+from bot.service import point_discord_at, serve
+from fakediscord import FakeDiscord, close_client
+
+TOKEN = "fake-bot-token-e2e"
+EPHEMERAL = 64
+
+
+@pytest.fixture
+def discord_urls(monkeypatch):
+    """Let the test point discord.py at the fake; monkeypatch puts Discord's own URLs back."""
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+
+
+@pytest.fixture
+def start_bot(seed_index, tmp_path, discord_urls):
+    """Start fake Discord and the bot (as `bot.service` does); yields a starter taking settings."""
+    running: list[tuple[QuoteBot, asyncio.Task]] = []
+
+    async def start(fake: FakeDiscord, **bot_settings) -> QuoteBot:
+        settings = BotSettings(guild_ids=(int(fake.guild_ids[0]),), api_base_url=fake.rest_url,
+                               gateway_url=fake.gateway_url, cooldown_seconds=0,
+                               state_path=tmp_path / "commands.sha256")
+        config = Config(bot=replace(settings, **bot_settings), index=seed_index.settings)
+        point_discord_at(config.bot.api_base_url, config.bot.gateway_url)
+        client = QuoteBot(config, seed_index, guild_ready_timeout=0.1)
+        task = asyncio.create_task(serve(client, TOKEN))
+        await asyncio.wait_for(client.wait_until_ready(), 10)
+        running.append((client, task))
+        return client
+
+    yield start
+    # Closing happens in each test (while the fake still runs): see `stop`.
+    assert all(task.done() for _, task in running)
+
+
+async def stop(client: QuoteBot) -> None:
+    await close_client(client, None)
+
+
+def message_of(fake: FakeDiscord, token: str) -> dict:
+    """The body users see for an interaction: the callback's data, or the follow-up."""
+    for reply in fake.replies[token]:
+        if reply.kind == "callback" and reply.body.get("type") == 4:
+            return reply.body["data"]
+        if reply.kind == "followup":
+            return reply.body
+    raise AssertionError(f"no message for {token}: {fake.replies[token]}")
+
+
+def assert_mentions_off_everywhere(fake: FakeDiscord) -> None:
+    bodies = [r.body.get("data", {}) if r.kind == "callback" else r.body
+              for replies in fake.replies.values() for r in replies
+              if not (r.kind == "callback" and r.body.get("type") in (5, 8))]
+    assert bodies
+    for body in bodies:
+        assert body.get("allowed_mentions") == {"parse": []}, body
+
+
+async def test_ask_quotes_the_articles(start_bot):
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        token = await fake.send_command("ask", {"question": "How many Palestinians are in Rafah?"})
+        await fake.wait_for_response(token)
+        body = message_of(fake, token)
+        embed = body["embeds"][0]
+        assert embed["title"] == "How many Palestinians are in Rafah?"
+        assert ("> According to the Pentagon, Austin warned Gallant about an assault on **Rafah**, "
+                "which is packed with 1.5 million **Palestinians**") in embed["description"]
+        assert "`001.13` · *Austin Tells Gallant" in embed["description"]
+        assert "Dave DeCamp" in embed["description"]
+        assert not body.get("flags", 0) & EPHEMERAL
+
+        token = await fake.send_command("ask", {"question": "Who invented the telephone?"})
+        await fake.wait_for_response(token)
+        assert "Nothing in the articles answers that." in message_of(fake, token)["embeds"][0]["description"]
+        assert_mentions_off_everywhere(fake)
+        assert not fake.unknown_requests
+        await stop(client)
+
+
+async def test_commands_are_synced_once_with_limits(start_bot):
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        puts = [r for r in fake.requests if r.method == "PUT"]
+        assert len(puts) == 1 and "/guilds/" in puts[0].path
+        synced = {c["name"]: c for c in puts[0].json}
+        assert set(synced) == {"ask", "source", "articles"}
+        question = synced["ask"]["options"][0]
+        assert question["required"] and question["max_length"] == 300
+        assert synced["source"]["options"][0]["autocomplete"] is True
+        await stop(client)
+        client = await start_bot(fake)  # same commands: no second sync
+        assert len([r for r in fake.requests if r.method == "PUT"]) == 1
+        await stop(client)
+
+
+async def test_blank_question_gets_a_polite_ephemeral_answer(start_bot):
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        token = await fake.send_command("ask", {"question": "   \t "})
+        await fake.wait_for_response(token)
+        body = message_of(fake, token)
+        assert body["content"] == "Please ask a question: it was empty."
+        assert body["flags"] & EPHEMERAL
+        await stop(client)
+
+
+async def test_source_shows_context_and_unknown_ids_get_a_hint(start_bot):
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        token = await fake.send_command("source", {"id": "001.13"})
+        await fake.wait_for_response(token)
+        embed = message_of(fake, token)["embeds"][0]
+        assert "> According to the Pentagon" in embed["description"]
+        fields = {f["name"]: f["value"] for f in embed["fields"]}
+        assert fields["Passage"] == "`001.13` (body)" and fields["Author"] == "Dave DeCamp"
+
+        token = await fake.send_command("source", {"id": "000"})
+        await fake.wait_for_response(token)
+        fields = {f["name"]: f["value"] for f in message_of(fake, token)["embeds"][0]["fields"]}
+        assert fields["Headline"].startswith("> Unbreakable or Not?")
+
+        token = await fake.send_command("source", {"id": "<@everyone> 999"})
+        await fake.wait_for_response(token)
+        body = message_of(fake, token)
+        assert body["flags"] & EPHEMERAL
+        assert body["content"].startswith("No passage or article has the id")
+        assert "“\\<@\u200beveryone> 999”" in body["content"]  # shown as text, never a mention
+        assert_mentions_off_everywhere(fake)
+        await stop(client)
+
+
+async def test_autocomplete_offers_matching_ids_fast(start_bot):
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        started = time.monotonic()
+        token = await fake.send_autocomplete("source", {"id": "001.1"}, "id")
+        replies = await fake.wait_for_response(token)
+        elapsed = time.monotonic() - started
+        choices = replies[0].body["data"]["choices"]
+        assert replies[0].body["type"] == 8
+        assert [c["value"] for c in choices] == ["001.1"] + [f"001.1{n}" for n in range(8)]
+        assert all(len(c["name"]) <= 100 for c in choices)
+        token = await fake.send_autocomplete("source", {"id": ""}, "id")
+        replies = await fake.wait_for_response(token)
+        assert [c["value"] for c in replies[0].body["data"]["choices"]] == ["000", "001"]
+        assert elapsed < 3  # Discord's deadline; not a benchmark
+        await stop(client)
+
+
+async def test_articles_lists_ids_titles_authors(start_bot):
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        token = await fake.send_command("articles", {})
+        await fake.wait_for_response(token)
+        text = message_of(fake, token)["embeds"][0]["description"]
+        assert "`000` Unbreakable or Not?" in text and "`001` Austin Tells Gallant" in text
+        assert "— Dave DeCamp" in text
+        await stop(client)
+
+
+async def test_cooldown_answers_try_again(start_bot):
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake, cooldown_uses=1, cooldown_seconds=60)
+        first = await fake.send_command("ask", {"question": "ceasefire"})
+        await fake.wait_for_response(first)
+        second = await fake.send_command("ask", {"question": "ceasefire"})
+        await fake.wait_for_response(second)
+        body = message_of(fake, second)
+        assert body["flags"] & EPHEMERAL
+        assert body["content"].startswith("Slow down a little: try again in ")
+        assert body["content"].endswith(" s.")
+        await stop(client)
+
+
+async def test_a_failing_command_apologises_and_logs_the_traceback(start_bot, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("internal detail 42")
+    monkeypatch.setattr(commands, "search", broken)
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        with caplog.at_level(logging.ERROR, logger="bot.commands"):
+            token = await fake.send_command("ask", {"question": "ceasefire"})
+            await fake.wait_for_response(token)
+        body = message_of(fake, token)
+        assert body["flags"] & EPHEMERAL
+        assert body["content"] == "Sorry, something went wrong answering that. It has been logged."
+        assert "internal detail 42" in caplog.text and "Traceback" in caplog.text
+        token = await fake.send_command("articles", {})  # and the bot still answers
+        await fake.wait_for_response(token)
+        await stop(client)
+    assert TOKEN not in caplog.text
+
+
+async def test_slow_search_defers_then_follows_up(start_bot, monkeypatch):
+    real = commands.search
+
+    def slow(*args, **kwargs):
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(commands, "search", slow)
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake, defer_after_seconds=0.1)
+        token = await fake.send_command("ask", {"question": "ceasefire"})
+        replies = await fake.wait_for_response(token, count=2)
+        assert replies[0].kind == "callback" and replies[0].body["type"] == 5
+        assert replies[1].kind == "followup"
+        assert "ceasefire" in replies[1].body["embeds"][0]["description"]
+        assert_mentions_off_everywhere(fake)
+        await stop(client)
+
+
+async def test_reconnect_then_resume_keeps_answering(start_bot):
+    async with FakeDiscord(token=TOKEN, heartbeat_interval_ms=200) as fake:
+        client = await start_bot(fake)
+        await fake.send_reconnect()
+        await fake.wait_for_gateway_op(6)  # RESUME
+        assert len(fake.received_ops(2)) == 1  # never identified again
+        token = await fake.send_command("ask", {"question": "F-15"})
+        await fake.wait_for_response(token)
+        assert "**F-15** fighter jets." in message_of(fake, token)["embeds"][0]["description"]
+        await fake.wait_for_gateway_op(1)  # heartbeats go on after the resume
+        await stop(client)
+
+
+async def test_fifty_questions_at_once_are_each_answered_once_in_time(start_bot):
+    questions = ["what did Austin say about Rafah", "ceasefire", "Who invented the telephone?",
+                 "F-15", "How many Palestinians are in Rafah?"]
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        started = time.monotonic()
+        tokens = await asyncio.gather(*(
+            fake.send_command("ask", {"question": questions[n % len(questions)]}) for n in range(50)))
+        await asyncio.gather(*(fake.wait_for_response(t, timeout=10) for t in tokens))
+        elapsed = time.monotonic() - started
+        await asyncio.sleep(0.2)  # room for any duplicate reply to show up
+        for token in tokens:
+            assert len(fake.replies[token]) == 1, fake.replies[token]
+            assert fake.replies[token][0].body["type"] == 4
+        assert elapsed < 3, f"50 answers took {elapsed:.2f}s"
+        assert_mentions_off_everywhere(fake)
+        await stop(client)

@@ -1,0 +1,131 @@
+"""What users see in Discord: limits, escaping, trimming, empty and abstaining answers."""
+
+import discord
+import pytest
+
+from bot.render import (ARTICLES_PER_PAGE, DESCRIPTION_MAX, answer_reply, articles_reply, escape,
+                        reply_text, shorten, source_reply, within_limits)
+from index.articles import Article
+from index.passages import Passage
+from index.search import Answer, Hit, search
+
+ARTICLE = Article(id="009", title="A *bold* @everyone headline", paragraphs=("x",),
+                  author="Ann <@123> Lee")
+
+
+def hit(text: str, n: int = 1, marks=()) -> Hit:
+    passage = Passage(id=f"009.{n}", article_id="009", position=n, kind="body", paragraph=0,
+                      text=text)
+    return Hit(passage, ARTICLE, 1.0, 1.0, (), tuple(marks))
+
+
+def description(reply) -> str:
+    return reply.embeds[0].description
+
+
+def test_answer_quotes_passages_with_ids_sources_and_bold_matches(seed_index):
+    reply = answer_reply(search(seed_index, "How many Palestinians are in Rafah?"))
+    text = description(reply)
+    assert "> According to the Pentagon, Austin warned Gallant about an assault on **Rafah**, " \
+           "which is packed with 1.5 million **Palestinians**" in text
+    assert "`001.13` · *Austin Tells Gallant US-Israel ‘Security Bond’ Is ‘Unshakable’* — " \
+           "Dave DeCamp" in text
+    assert reply.embeds[0].title == "How many Palestinians are in Rafah?"
+    assert within_limits(reply) and not reply.ephemeral
+
+
+def test_abstaining_answer_says_so(seed_index):
+    reply = answer_reply(search(seed_index, "Who invented the telephone?"))
+    assert "Nothing in the articles answers that." in description(reply)
+    assert "> " not in description(reply)
+
+
+def test_corrections_are_shown(seed_index):
+    reply = answer_reply(search(seed_index, "what did galant say about hamas"))
+    assert description(reply).startswith("*Showing results for: gallant*")
+
+
+@pytest.mark.parametrize("raw, quoted", [
+    ("Hello @everyone and @here", "> Hello @\u200beveryone and @\u200bhere"),
+    ("ping <@123456789012345678> now", "> ping \\<@\u200b123456789012345678> now"),
+    ("see [click](https://evil.example)", "> see \\[click](https://evil.example)"),
+    ("**bold** and __u__ and ~~s~~ and ||sp|| and `c`",
+     "> \\*\\*bold\\*\\* and \\_\\_u\\_\\_ and \\~\\~s\\~\\~ and \\|\\|sp\\|\\| and \\`c\\`"),
+    ("# Heading", "> \\# Heading"),
+    ("> not a nested quote", "> \\> not a nested quote"),
+])
+def test_article_text_cannot_ping_or_reformat(raw, quoted):
+    text = description(answer_reply(Answer("q", (hit(raw),))))
+    assert text.split("\n")[0] == quoted
+    assert "`009.1` · *A \\*bold\\* @\u200beveryone headline* — Ann \\<@\u200b123> Lee" in text
+
+
+def test_escape_keeps_words_readable():
+    assert escape("a_b *c*") == "a\\_b \\*c\\*"
+    assert escape("@everyone") == "@\u200beveryone"
+
+
+def test_many_passages_stop_at_a_passage_boundary():
+    hits = tuple(hit(f"Sentence number {n} " + "word " * 150, n) for n in range(1, 20))
+    reply = answer_reply(Answer("q", hits))
+    text = description(reply)
+    assert len(text) <= DESCRIPTION_MAX and within_limits(reply)
+    shown = text.count("> Sentence number")
+    assert 0 < shown < 19
+    assert all(f"`009.{n}`" in text for n in range(1, shown + 1))
+    assert "more passage(s) did not fit" in reply.embeds[0].footer.text
+
+
+def test_one_huge_passage_is_cut_at_a_word_with_an_ellipsis():
+    words = [f"w{n}" for n in range(3000)]
+    reply = answer_reply(Answer("q", (hit(" ".join(words)),)))
+    text = description(reply)
+    assert within_limits(reply)
+    quote = text.split("\n")[0]
+    assert quote.endswith(" …")
+    last = quote[2:-2].split()[-1]
+    assert last in words  # a whole word, never part of one
+
+
+def test_long_question_title_is_shortened_at_a_word():
+    question = "why " * 100
+    reply = answer_reply(Answer(question.strip(), ()))
+    assert len(reply.embeds[0].title) <= 256 and reply.embeds[0].title.endswith("why…")
+
+
+def test_shorten():
+    assert shorten("one two three", 100) == "one two three"
+    assert shorten("one two three", 9) == "one two…"
+
+
+def test_source_reply_shows_context_and_details(seed_index):
+    passage = seed_index.passage("001.13")
+    reply = source_reply(seed_index, passage, seed_index.articles["001"])
+    embed = reply.embeds[0]
+    assert "> According to the Pentagon" in embed.description
+    assert "The meeting came after" in embed.description
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Passage"] == "`001.13` (body)" and fields["Author"] == "Dave DeCamp"
+    assert fields["Passages"].startswith("17 ")
+    assert within_limits(reply)
+
+
+def test_source_reply_for_an_article(seed_index):
+    reply = source_reply(seed_index, None, seed_index.articles["000"])
+    fields = {f.name: f.value for f in reply.embeds[0].fields}
+    assert fields["Headline"].startswith("> Unbreakable or Not?")
+    assert reply.embeds[0].description.startswith("The urgency of alleviating")
+
+
+def test_articles_reply_pages(seed_index):
+    reply = articles_reply(seed_index)
+    assert "`000` Unbreakable or Not?" in description(reply)
+    assert "`001` Austin Tells Gallant" in description(reply)
+    assert reply.embeds[0].footer.text.startswith("Page 1 of 1")
+    assert ARTICLES_PER_PAGE == 10
+
+
+def test_reply_text_is_the_embed_as_text(seed_index):
+    text = reply_text(answer_reply(search(seed_index, "ceasefire")))
+    assert text.startswith("## ceasefire\n\n> ")
+    assert isinstance(discord.Embed(), discord.Embed)

@@ -1,0 +1,103 @@
+"""The service as an operator runs it: `python -m bot run` in a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fakediscord import FakeDiscord
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "service-secret-token-abc"
+
+
+def write_config(folder: Path, extra: str = "") -> Path:
+    config = folder / "config.toml"
+    config.write_text(
+        f'[index]\nseeds = "{ROOT / "seeds"}"\nindex_path = "{folder / "index.json"}"\n'
+        f'[bot]\nstate_path = "{folder / "commands.sha256"}"\n{extra}', encoding="utf-8")
+    return config
+
+
+def run_bot(config: Path, env_extra: dict[str, str] | None = None, timeout: float = 60):
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | (env_extra or {})
+    return subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(config)],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout)
+
+
+def test_missing_token_exits_78_naming_the_setting(tmp_path):
+    result = run_bot(write_config(tmp_path))
+    assert result.returncode == 78
+    assert result.stderr.strip() == ("error: bot.token_env: the environment variable DISCORD_TOKEN "
+                                     "is not set (it must hold the bot token)")
+
+
+@pytest.mark.parametrize("extra, named", [
+    ("cooldown_seconds = -1\n", "bot.cooldown_seconds"),
+    ('guild_ids = ["abc"]\n', "bot.guild_ids"),
+    ('api_base_url = "ftp://x"\n', "bot.api_base_url"),
+    ("token = 'abc'\n", "bot.token is not a setting"),
+    ('log_level = "LOUD"\n', "bot.log_level"),
+])
+def test_bad_config_exits_78_with_one_line(tmp_path, extra, named):
+    result = run_bot(write_config(tmp_path, extra), {"DISCORD_TOKEN": TOKEN})
+    assert result.returncode == 78
+    assert named in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unreadable_config_exits_78(tmp_path):
+    bad = tmp_path / "config.toml"
+    bad.write_text("[bot\n")
+    assert run_bot(bad, {"DISCORD_TOKEN": TOKEN}).returncode == 78
+    assert run_bot(tmp_path / "missing.toml", {"DISCORD_TOKEN": TOKEN}).returncode == 78
+
+
+def test_ask_prints_the_bots_answer_without_a_token():
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    result = subprocess.run([sys.executable, "-m", "bot", "ask", "How many Palestinians are in Rafah?"],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.startswith("## How many Palestinians are in Rafah?\n\n> According to the "
+                                    "Pentagon, Austin warned Gallant about an assault on **Rafah**")
+    assert "`001.13` · *Austin Tells Gallant" in result.stdout
+
+
+async def test_service_answers_then_stops_cleanly_on_sigterm(tmp_path):
+    """Start the real service against fake Discord, ask once, SIGTERM: exit 0 within seconds."""
+    log_file = tmp_path / "bot.log"
+    async with FakeDiscord(token=TOKEN) as fake:
+        config = write_config(tmp_path, f'guild_ids = [{fake.guild_ids[0]}]\n'
+                              f'api_base_url = "{fake.rest_url}"\ngateway_url = "{fake.gateway_url}"\n'
+                              f'log_file = "{log_file}"\nlog_level = "DEBUG"\n')
+        env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"DISCORD_TOKEN": TOKEN}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            await fake.wait_for_gateway_op(2, timeout=60)  # IDENTIFY
+            for _ in range(200):  # the service logs one line when ready; wait for it (bounded)
+                if log_file.exists() and "ready as" in log_file.read_text(encoding="utf-8"):
+                    break
+                await asyncio.sleep(0.05)
+            token = await fake.send_command("ask", {"question": "ceasefire"}, timeout=10)
+            replies = await fake.wait_for_response(token, timeout=10)
+            assert "ceasefire" in replies[0].body["data"]["embeds"][0]["description"]
+            process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(process.wait(), 10)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        stderr = (await process.stderr.read()).decode()
+    assert code == 0, stderr
+    log = log_file.read_text(encoding="utf-8")
+    assert "ready as FakeBot" in log and "2 articles" in log
+    assert "SIGTERM received: closing the connection" in log
+    assert TOKEN not in log and TOKEN not in stderr
+    assert [r.authorization for r in fake.requests if r.path == "/users/@me"] == [f"Bot {TOKEN}"]
