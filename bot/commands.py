@@ -32,10 +32,30 @@ async def respond(interaction: discord.Interaction, reply: Reply) -> None:
     kwargs = {"embeds": reply.embeds, "ephemeral": reply.ephemeral, "allowed_mentions": NO_MENTIONS}
     if reply.content:
         kwargs["content"] = reply.content
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
+    if not interaction.response.is_done():
         await interaction.response.send_message(**kwargs)
+        return
+    if reply.ephemeral and interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
+        # The first follow-up would fill the public "thinking…" message: remove it, so that a
+        # private notice (an apology, say) stays private.
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.warning("could not remove the deferred message", exc_info=True)
+    await interaction.followup.send(**kwargs)
+
+
+def _answer(index: SearchIndex, question: str) -> Reply:
+    try:
+        return answer_reply(search(index, question))
+    except QuestionError as exc:
+        return message(str(exc))
+
+
+def _consume(task: asyncio.Future) -> None:
+    """Retrieve a worker's outcome so an abandoned one (the interaction failed) logs nothing odd."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _index(interaction: discord.Interaction) -> SearchIndex:
@@ -43,22 +63,21 @@ def _index(interaction: discord.Interaction) -> SearchIndex:
 
 
 def matching_ids(index: SearchIndex, typed: str, limit: int = AUTOCOMPLETE_MAX) -> list[app_commands.Choice[str]]:
-    """Article and passage ids starting with what was typed, articles first."""
+    """Articles whose id starts with (or title holds) what was typed, then passage ids."""
     typed = typed.strip().casefold()
     choices: list[app_commands.Choice[str]] = []
-    for article in index.articles.values():
-        if article.id.startswith(typed) or (typed and typed in article.title.casefold()):
-            choices.append(app_commands.Choice(name=shorten(f"{article.id} — {article.title}", 100),
-                                               value=article.id))
-            if len(choices) == limit:
-                return choices
-    if typed:
-        for passage in index.passages:
-            if passage.id.startswith(typed):
+    if "." not in typed:
+        for article in index.articles.values():
+            if article.id.startswith(typed) or (typed and typed in article.title.casefold()):
                 choices.append(app_commands.Choice(
-                    name=shorten(f"{passage.id} — {passage.text}", 100), value=passage.id))
+                    name=shorten(f"{article.id} — {article.title}", 100), value=article.id))
                 if len(choices) == limit:
-                    break
+                    return choices
+    if typed:
+        for passage_id in index.ids_starting(typed, limit - len(choices)):
+            text = index.passage(passage_id).text
+            choices.append(app_commands.Choice(name=shorten(f"{passage_id} — {text}", 100),
+                                               value=passage_id))
     return choices
 
 
@@ -80,18 +99,16 @@ def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
     async def ask(interaction: discord.Interaction,
                   question: app_commands.Range[str, 1, max_chars]) -> None:
         index = _index(interaction)
-        work = asyncio.ensure_future(asyncio.to_thread(search, index, question))
+        # Searching and composing both run in a worker thread: a long article must not stall
+        # the event loop (and with it every other user and the gateway heartbeat).
+        work = asyncio.ensure_future(asyncio.to_thread(_answer, index, question))
+        work.add_done_callback(_consume)
         try:
-            try:
-                answer = await asyncio.wait_for(asyncio.shield(work),
-                                                bot_settings.defer_after_seconds)
-            except asyncio.TimeoutError:  # slow: take Discord's 15 minutes, not its 3 seconds
-                await interaction.response.defer(thinking=True)
-                answer = await work
-        except QuestionError as exc:
-            await respond(interaction, message(str(exc)))
-            return
-        await respond(interaction, answer_reply(answer))
+            reply = await asyncio.wait_for(asyncio.shield(work), bot_settings.defer_after_seconds)
+        except asyncio.TimeoutError:  # slow: take Discord's 15 minutes, not its 3 seconds
+            await interaction.response.defer(thinking=True)
+            reply = await work
+        await respond(interaction, reply)
 
     @app_commands.command(name="source", description="Show where a passage comes from, in context")
     @app_commands.describe(id="A passage id such as 001.12, or an article id such as 001")
@@ -107,7 +124,7 @@ def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
                 "(an article) or `001.12` (a passage): start typing one and pick from the list, "
                 "or see `/articles`."))
             return
-        await respond(interaction, source_reply(index, passage, article))
+        await respond(interaction, await asyncio.to_thread(source_reply, index, passage, article))
 
     @source.autocomplete("id")
     async def source_ids(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -106,6 +106,7 @@ def bot_settings_from_table(table: dict, base: Path = Path(".")) -> BotSettings:
             values[key] = _url(key, value, ("https", "http"))
         elif key == "gateway_url":
             values[key] = _url(key, value, ("wss", "ws"))
+    values.setdefault("state_path", base / BotSettings.state_path)
     return BotSettings(**values)
 
 

@@ -8,6 +8,7 @@ Article text is escaped before it is placed in markup, so a passage holding `@ev
 from __future__ import annotations
 
 import math
+import urllib.parse
 from dataclasses import dataclass, field
 
 import discord
@@ -43,11 +44,33 @@ class Reply:
     ephemeral: bool = False
 
 
+# Characters that could reorder or hide text (bidi controls), and the two private-use
+# characters `marked` uses as bold markers: never passed through from article text.
+_HIDDEN = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ue000\ue001"
+_BLANK_HIDDEN = str.maketrans(_HIDDEN, " " * len(_HIDDEN))
+_BOLD_OPEN, _BOLD_CLOSE = "\ue000", "\ue001"
+CREDIT_MAX = 200
+
+
 def escape(text: str) -> str:
     """Article text as inert Discord markdown: no formatting, links, mentions or emoji."""
-    text = discord.utils.escape_markdown(text, ignore_links=False)
-    text = text.replace("<", "\\<").replace("@", "@\u200b")
-    return text
+    text = discord.utils.escape_markdown(text.translate(_BLANK_HIDDEN), ignore_links=False)
+    return _escape_discord(text)
+
+
+def _escape_discord(text: str) -> str:
+    return text.replace("<", "\\<").replace("@", "@\u200b")
+
+
+def marked(text: str, marks: tuple[tuple[int, int], ...]) -> str:
+    """Escaped article text with the marked spans in bold.
+
+    The whole text is escaped in one pass (escaping piece by piece would treat each piece's
+    start as a line start and add stray backslashes), with bold written as placeholders.
+    """
+    text = mark(text.translate(_BLANK_HIDDEN), marks, _BOLD_OPEN, _BOLD_CLOSE)
+    text = _escape_discord(discord.utils.escape_markdown(text, ignore_links=False))
+    return text.replace(_BOLD_OPEN, "**").replace(_BOLD_CLOSE, "**")
 
 
 def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
@@ -61,19 +84,27 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
 
 
 def source_credit(article: Article) -> str:
+    """*Headline* — author, outlet; bounded, so a long byline cannot crowd out the quotes."""
     credit = ", ".join(x for x in (article.author, article.outlet) if x)
-    return f"*{escape(article.title)}*" + (f" — {escape(credit)}" if credit else "")
+    line = f"*{escape(shorten(article.title, CREDIT_MAX))}*"
+    return line + (f" — {escape(shorten(credit, CREDIT_MAX))}" if credit else "")
 
 
-def quote_block(passage: Passage, marks: tuple[tuple[int, int], ...] = (), limit: int = DESCRIPTION_MAX) -> str:
-    """A passage as a Discord quote, matched words bold; cut at a word only if it cannot fit."""
-    text = passage.text
-    rendered = "> " + mark(text, marks, escape=escape)
-    while len(rendered) > limit and text:
-        text = shorten(text, max(1, math.floor(len(text) * 0.9)), ellipsis="")
+def quote_block(quoted: str, marks: tuple[tuple[int, int], ...] = (),
+                limit: int = DESCRIPTION_MAX) -> str:
+    """Article text as a Discord quote, matched words bold; cut at a word only if it cannot fit."""
+    rendered = "> " + marked(quoted, marks)
+    keep = len(quoted)
+    for _ in range(30):  # each round keeps strictly less text, so this always ends
+        if len(rendered) <= limit:
+            return rendered
+        keep = min(keep - 1, int(keep * (limit - 4) / len(rendered)))
+        if keep <= 0:
+            break
+        text = shorten(quoted, keep, ellipsis="")
         kept = tuple((s, e) for s, e in marks if e <= len(text))
-        rendered = "> " + mark(text, kept, escape=escape) + " …"
-    return rendered
+        rendered = "> " + marked(text, kept) + " …"
+    return "> …"
 
 
 def answer_reply(answer: Answer) -> Reply:
@@ -91,11 +122,11 @@ def answer_reply(answer: Answer) -> Reply:
     for hit in answer.hits:
         credit = f"\n`{hit.passage.id}` · {source_credit(hit.article)}"
         room = DESCRIPTION_MAX - sum(len(p) + 2 for p in parts) - len(credit)
-        quote = quote_block(hit.passage, hit.marks)
+        quote = quote_block(hit.passage.text, hit.marks)
         if len(quote) > room:
             if shown:
                 break
-            quote = quote_block(hit.passage, hit.marks, room)
+            quote = quote_block(hit.passage.text, hit.marks, max(room, 10))
         parts.append(quote + credit)
         shown += 1
     embed.description = "\n\n".join(parts)
@@ -107,29 +138,38 @@ def answer_reply(answer: Answer) -> Reply:
     return Reply([embed])
 
 
+def _safe_url(url: str | None) -> str | None:
+    """An http(s) URL Discord will accept as an embed link, or None."""
+    if not url or len(url) > 1000 or any(c.isspace() for c in url):
+        return None
+    parts = urllib.parse.urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
 def source_reply(index: SearchIndex, passage: Passage | None, article: Article) -> Reply:
     """/source: a passage among its neighbours, or an article's details and headline."""
-    count = sum(1 for p in index.passages if p.article_id == article.id)
-    embed = discord.Embed(title=shorten(article.title, TITLE_MAX), colour=COLOUR)
-    if article.url and article.url.startswith(("http://", "https://")) and len(article.url) < 2000:
-        embed.url = article.url
-    if passage is None:
-        embed.description = shorten(escape(article.standfirst or article.title), 1000, "")
-    else:
-        before, after = index.neighbours(passage, 2, 2)
-        lines = [escape(p.text) for p in before] + [quote_block(passage)]
-        lines += [escape(p.text) for p in after]
-        embed.description = _fit_lines(lines, DESCRIPTION_MAX - 200, centre=len(before))
+    count = index.passage_count(article.id)
+    embed = discord.Embed(title=shorten(article.title, TITLE_MAX), colour=COLOUR,
+                          url=_safe_url(article.url))
+    if passage is not None:
         embed.add_field(name="Passage", value=f"`{passage.id}` ({passage.kind})", inline=True)
-    for name, value in (("Article", f"`{article.id}`"), ("Author", article.author),
-                        ("Outlet", article.outlet), ("Published", article.published)):
+    embed.add_field(name="Article", value=f"`{article.id}`", inline=True)
+    for name, value in (("Author", article.author), ("Outlet", article.outlet),
+                        ("Published", article.published)):
         if value:
-            embed.add_field(name=name, value=shorten(escape(value), FIELD_VALUE_MAX), inline=True)
+            embed.add_field(name=name, value=escape(shorten(value, CREDIT_MAX)), inline=True)
     embed.add_field(name="Passages", value=f"{count} (`{article.id}.1` to `{article.id}.{count}`)",
                     inline=True)
     if passage is None:
-        embed.add_field(name="Headline", value=shorten("> " + escape(article.title), FIELD_VALUE_MAX),
-                        inline=False)
+        embed.add_field(name="Headline", value=quote_block(article.title, limit=FIELD_VALUE_MAX), inline=False)
+    room = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(embed) - 100)
+    if passage is None:
+        embed.description = escape(shorten(article.standfirst or article.title, min(room, 1000) // 2))
+    else:
+        before, after = index.neighbours(passage, 2, 2)
+        lines = [escape(p.text) for p in before] + [quote_block(passage.text, limit=room // 2)]
+        lines += [escape(p.text) for p in after]
+        embed.description = _fit_lines(lines, room, centre=len(before))
     return Reply([embed])
 
 
@@ -141,7 +181,7 @@ def _fit_lines(lines: list[str], limit: int, centre: int) -> str:
             lo += 1
         else:
             hi -= 1
-    return shorten("\n".join(lines[lo:hi]), limit)
+    return "\n".join(lines[lo:hi])
 
 
 def articles_reply(index: SearchIndex, page: int = 1) -> Reply:
@@ -150,10 +190,14 @@ def articles_reply(index: SearchIndex, page: int = 1) -> Reply:
     pages = max(1, math.ceil(len(articles) / ARTICLES_PER_PAGE))
     page = min(max(1, page), pages)
     embed = discord.Embed(title=f"Articles I can quote ({len(articles)})", colour=COLOUR)
-    rows = []
+    rows: list[str] = []
     for article in articles[(page - 1) * ARTICLES_PER_PAGE: page * ARTICLES_PER_PAGE]:
-        by = f" — {escape(article.author)}" if article.author else ""
-        rows.append(f"`{article.id}` {shorten(escape(article.title), 300)}{by}")
+        by = f" — {escape(shorten(article.author, 100))}" if article.author else ""
+        row = f"`{article.id}` {escape(shorten(article.title, 300))}{by}"
+        if sum(len(r) + 1 for r in rows) + len(row) > DESCRIPTION_MAX - 100:
+            rows.append("… (more on the next page)")
+            break
+        rows.append(row)
     embed.description = "\n".join(rows) if rows else "No articles are loaded."
     embed.set_footer(text=f"Page {page} of {pages} · {len(index)} passages indexed")
     return Reply([embed])

@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
 import discord
 import yarl
 
@@ -36,11 +37,16 @@ class RedactingFormatter(logging.Formatter):
 
 
 def setup_logging(config: Config, token: str) -> None:
+    """Log to stderr (and the configured file); raises `ConfigError` if the file can't be used."""
     formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", [token])
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if config.bot.log_file:
-        config.bot.log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(config.bot.log_file, encoding="utf-8"))
+        try:
+            config.bot.log_file.parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(logging.FileHandler(config.bot.log_file, encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"bot.log_file: cannot write {config.bot.log_file} "
+                              f"({exc.strerror or exc})")
     root = logging.getLogger()
     for handler in root.handlers[:]:
         root.removeHandler(handler)
@@ -75,28 +81,38 @@ async def serve(client: QuoteBot, token: str) -> None:
     try:
         async with client:
             await client.start(token)
+    except Exception:
+        if not stopping:  # a failure of its own: let run() report it
+            raise
+        log.info("stopped while connecting")  # closing mid-login breaks the login: expected
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
 
 
+def _stop_now(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def run(config_path: Path) -> int:
-    """The service's main: exit 0 on a clean stop, 78 for a bad config or token."""
+    """The service's main: exit 0 on a clean stop, 78 for a bad config or token, 1 when
+    Discord cannot be reached (worth a restart)."""
+    signal.signal(signal.SIGTERM, _stop_now)  # until the event loop takes over: stop quietly
     try:
         config = load_config(config_path)
         token = config.token()
+        setup_logging(config, token)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EX_CONFIG
-    setup_logging(config, token)
     point_discord_at(config.bot.api_base_url, config.bot.gateway_url)
     try:
         index, report = open_index(config.index)
     except (ValueError, OSError) as exc:
         print(f"error: cannot load the articles: {exc}", file=sys.stderr)
         return EX_CONFIG
-    for warning in report.warnings:
-        log.warning("%s", warning)
+    except KeyboardInterrupt:
+        return 0
     log.info("index: %s (%d articles, %d passages)", report.reason, len(index.articles), len(index))
     try:
         asyncio.run(serve(QuoteBot(config, index), token))
@@ -104,7 +120,18 @@ def run(config_path: Path) -> int:
         print(f"error: bot.token_env: Discord rejected the token in {config.bot.token_env}",
               file=sys.stderr)
         return EX_CONFIG
+    except discord.Forbidden as exc:
+        print(f"error: bot.guild_ids: Discord refused to register the commands ({exc.text}); "
+              "is the bot in every listed server, invited with the applications.commands "
+              "scope?", file=sys.stderr)
+        return EX_CONFIG
     except discord.PrivilegedIntentsRequired:
         print("error: Discord refused the requested intents", file=sys.stderr)
         return EX_CONFIG
+    except (OSError, aiohttp.ClientError, discord.GatewayNotFound,
+            discord.ConnectionClosed) as exc:
+        print(f"error: cannot reach Discord at {config.bot.api_base_url}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
     return 0

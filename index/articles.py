@@ -10,6 +10,7 @@ import hashlib
 import logging
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,9 @@ MAX_FILE_BYTES = 5_000_000
 
 _FRONT_MATTER_KEYS = {"id", "title", "subtitle", "author", "url", "published", "outlet"}
 _ID_PREFIX = re.compile(r"^(\d{1,6})(?:[_\-. ]|$)")
-_AUTHOR_LINE = re.compile(r"^(?:Author|Written by|By)\s*:?\s+(?P<name>[^\n]{2,80})$", re.I)
+# "Author: Dave DeCamp", "By Ann Lee and Bo Chen": a name, not a sentence ("By Friday, both ...").
+_NAME = r"[A-Z][\w.'’-]*(?:,?\s+(?:[A-Z][\w.'’-]*|and|&|de|da|di|van|von|der|la|le|al|bin))*"
+_AUTHOR_LINE = re.compile(rf"^(?:Author|Written by|By)\s*:?\s+(?P<name>{_NAME})$")
 _BOILERPLATE = re.compile(
     r"^(leave a (reply|comment)|share this:?|like this:?|related( posts| articles)?:?|"
     r"comments?|subscribe|read more|advertisement|click to share.*|print|email)$", re.I)
@@ -59,9 +62,10 @@ def article_id_for(path: Path, declared: str | None = None) -> str:
     else:
         match = _ID_PREFIX.match(path.name)
         candidate = match.group(1) if match else path.stem
-    slug = re.sub(r"[^a-z0-9-]+", "-", candidate.casefold()).strip("-")[:32].strip("-")
-    if not slug:
-        raise ArticleError(f"{path.name}: cannot make an article id from {candidate!r}")
+    ascii_name = unicodedata.normalize("NFKD", candidate).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9-]+", "-", ascii_name.casefold()).strip("-")[:32].strip("-")
+    if not slug:  # a name in another script: a short stable id made from it
+        slug = "a-" + hashlib.sha256(candidate.encode()).hexdigest()[:6]
     return slug
 
 
@@ -86,7 +90,7 @@ def _decode(path: Path, data: bytes) -> str:
 def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
     if not text.startswith("+++\n"):
         return {}, text
-    end = text.find("\n+++", 4)
+    end = text.find("\n+++", 3)
     if end < 0:
         raise ArticleError(f"{path.name}: front matter opened with +++ but never closed")
     try:
@@ -105,6 +109,12 @@ def _blocks(text: str) -> list[str]:
     return [" ".join(b.split()) for b in re.split(r"\n\s*\n", text) if b.strip()]
 
 
+def text_blocks(path: Path, data: bytes) -> list[str]:
+    """The paragraphs of a file as articles are read (decoded, front matter set aside)."""
+    text = _decode(path, data)
+    return _blocks(_split_front_matter(path, text)[1])
+
+
 def _is_standfirst(block: str) -> bool:
     return len(block) <= 300 and not block.endswith(tuple(_CLOSING))
 
@@ -117,6 +127,8 @@ def parse_article(path: Path, data: bytes) -> Article:
     """Read one article file; raises `ArticleError` when it holds no article."""
     text = _decode(path, data)
     meta, text = _split_front_matter(path, text)
+    if "title" not in meta:  # the headline is the first line, even with no blank line after it
+        text = re.sub(r"^\s*([^\n]*)\n(?=[^\n]*\S)", r"\1\n\n", text, count=1)
     blocks = _blocks(text)
     while blocks and _BOILERPLATE.match(blocks[-1]):
         blocks.pop()
@@ -185,6 +197,4 @@ def load_articles(folder: Path) -> LoadResult:
                 f"article id {article.id!r} is claimed by both {owners[article.id]} and {path.name}")
         owners[article.id] = path.name
         articles.append(article)
-    for message in warnings:
-        log.warning("%s", message)
     return LoadResult(articles, warnings)

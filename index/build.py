@@ -60,6 +60,8 @@ def open_index(settings: IndexSettings, *, rebuild: bool = False,
             reason = "the articles changed since the index was saved"
     log.info("building the index: %s", reason)
     data, warnings = build_data(settings.seeds)
+    for warning in warnings:
+        log.warning("%s", warning)
     try:
         if save_index:
             save(data, settings.index_path)

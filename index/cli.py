@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .articles import DuplicateIdError
+from .articles import ArticleError, DuplicateIdError, text_blocks
 from .build import open_index
 from .model import SearchIndex
 from .passages import split_passages
@@ -68,9 +67,7 @@ def _settings(args: argparse.Namespace) -> tuple[IndexSettings, bool]:
 
 def _open(args: argparse.Namespace, rebuild: bool = False) -> SearchIndex:
     settings, save = _settings(args)
-    index, report = open_index(settings, rebuild=rebuild, save_index=save)
-    for warning in report.warnings:
-        log.warning("%s", warning)
+    index, _ = open_index(settings, rebuild=rebuild, save_index=save)
     return index
 
 
@@ -118,25 +115,26 @@ def _source(args: argparse.Namespace) -> int:
 
 
 def _split(args: argparse.Namespace) -> int:
+    """Split a text exactly as an article file's paragraphs are split."""
+    path = Path("stdin" if args.file == "-" else args.file)
     try:
-        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+        raw = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
+        blocks = text_blocks(path, raw)
     except OSError as exc:
         raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}")
-    except UnicodeDecodeError:
-        raise UsageError(f"{args.file} is not UTF-8 text")
-    for block in re.split(r"\n\s*\n", text):
-        paragraph = " ".join(block.split())
-        for passage in split_passages(paragraph) if paragraph else []:
+    except ArticleError as exc:
+        raise UsageError(str(exc))
+    for paragraph in blocks:
+        for passage in split_passages(paragraph):
             print(json.dumps(passage, ensure_ascii=False))
     return 0
 
 
 def _build(args: argparse.Namespace) -> int:
-    settings, _ = _settings(args)
+    settings, save = _settings(args)
+    if not save:
+        raise UsageError("build with --seeds also needs --index PATH (where to save that index)")
     index, report = open_index(settings, rebuild=args.force)
-    for warning in report.warnings:
-        log.warning("%s", warning)
     state = "built" if report.rebuilt else "already current"
     print(f"{settings.index_path}: {state} ({len(index.articles)} articles, "
           f"{len(index)} passages)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 from rank_bm25 import BM25Okapi
 
@@ -24,6 +26,10 @@ class SearchIndex:
         self.passages: list[Passage] = data.passages
         self.articles: dict[str, Article] = {a.id: a for a in data.articles}
         self.by_id: dict[str, int] = {p.id: i for i, p in enumerate(self.passages)}
+        self.sorted_ids: list[str] = sorted(self.by_id)  # for prefix lookups as people type
+        self.counts: dict[str, int] = {}
+        for p in self.passages:
+            self.counts[p.article_id] = self.counts.get(p.article_id, 0) + 1
         self.term_sets: list[frozenset[str]] = [frozenset(t) for t in data.terms]
         self.vocabulary: dict[str, list] = data.words
         self.words_by_frequency: list[str] = list(data.words)  # saved most frequent first
@@ -70,8 +76,22 @@ class SearchIndex:
 
     def lookup(self, some_id: str) -> tuple[Passage | None, Article | None]:
         """What a typed id names: (passage, its article), (None, article), or (None, None)."""
+        some_id = some_id.strip().casefold()
         passage = self.passage(some_id)
         return passage, self.articles.get(passage.article_id if passage else some_id)
+
+    def ids_starting(self, prefix: str, limit: int) -> list[str]:
+        """Passage ids beginning with `prefix`, in sorted order, at most `limit`."""
+        start = bisect.bisect_left(self.sorted_ids, prefix)
+        found = []
+        for some_id in self.sorted_ids[start:start + limit]:
+            if not some_id.startswith(prefix):
+                break
+            found.append(some_id)
+        return found
+
+    def passage_count(self, article_id: str) -> int:
+        return self.counts.get(article_id, 0)
 
     def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
         """Passages just before and after, within the same article."""
@@ -84,5 +104,3 @@ class SearchIndex:
             hi += 1
         return self.passages[lo:i], self.passages[i + 1:hi + 1]
 
-    def article_passages(self, article_id: str) -> list[Passage]:
-        return [p for p in self.passages if p.article_id == article_id]

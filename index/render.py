@@ -63,7 +63,7 @@ def _hit_json(hit: Hit) -> dict:
 
 
 def article_details(index: SearchIndex, article: Article) -> list[str]:
-    count = sum(1 for p in index.passages if p.article_id == article.id)
+    count = index.passage_count(article.id)
     lines = [f"Article {article.id}: {article.title}"]
     for label, value in (("Standfirst", article.standfirst), ("Author", article.author),
                          ("Outlet", article.outlet), ("Published", article.published),

@@ -73,6 +73,9 @@ def settings_from_table(table: dict, base: Path = Path(".")) -> IndexSettings:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise SettingsError(f"index.{key} must be a number, not {value!r}")
             values[key] = float(value)
+    for key, kind in _KINDS.items():  # paths left at their defaults follow the config too
+        if kind == "Path" and key not in values:
+            values[key] = base / getattr(IndexSettings, key)
     return replace(IndexSettings(), **values).check()
 
 

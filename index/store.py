@@ -55,6 +55,7 @@ def save(data: IndexData, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o644)  # readable by the bot's user when another account builds it
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(payload, handle, ensure_ascii=False, separators=(",", ":"))
             handle.flush()
@@ -75,7 +76,7 @@ def load(path: Path) -> IndexData:
         raise IndexFileError(f"saved index {path} is corrupt or truncated ({exc})")
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise IndexFileError(f"{path} is not a {FORMAT} file")
-    if payload.get("version") != FORMAT_VERSION:
+    if type(payload.get("version")) is not int or payload["version"] != FORMAT_VERSION:
         raise IndexFileError(f"saved index {path} has format version {payload.get('version')!r}, "
                              f"this program reads {FORMAT_VERSION}")
     try:
@@ -84,10 +85,15 @@ def load(path: Path) -> IndexData:
         items = [Passage(**p) for p in payload["passages"]]
         terms = payload["terms"]
         words = payload["words"]
+        known = {a.id for a in articles}
         ok = (isinstance(payload["fingerprint"], str) and len(terms) == len(items)
+              and len(known) == len(articles)
+              and all(isinstance(p.text, str) and p.article_id in known for p in items)
               and all(isinstance(t, list) and all(isinstance(w, str) for w in t) for t in terms)
-              and isinstance(words, dict))
-    except (KeyError, TypeError) as exc:
+              and isinstance(words, dict)
+              and all(isinstance(v, list) and len(v) == 2 and isinstance(v[0], str)
+                      and isinstance(v[1], int) for v in words.values()))
+    except (KeyError, TypeError, AttributeError) as exc:
         raise IndexFileError(f"saved index {path} is malformed ({exc})")
     if not ok:
         raise IndexFileError(f"saved index {path} is malformed (inconsistent fields)")

@@ -103,3 +103,26 @@ def test_two_files_with_one_id_name_both(seeds_copy):
     (seeds_copy / "001_copy.txt").write_text("Another\n\nBody text here.")
     with pytest.raises(DuplicateIdError, match="001_34ce978322e1d259.txt.*001_copy.txt"):
         load_articles(seeds_copy)
+
+
+def test_headline_is_the_first_line_even_without_a_blank_line():
+    article = parse("Gaza Talks Resume\nOfficials met on Monday in Cairo.\n\nMore talks follow.")
+    assert article.title == "Gaza Talks Resume"
+    assert article.paragraphs == ("Officials met on Monday in Cairo.", "More talks follow.")
+
+
+def test_a_sentence_starting_with_by_is_not_a_byline():
+    article = parse("Head\n\nTalks went on all week.\n\nBy Friday, both sides had gone home.")
+    assert article.author is None
+    assert article.paragraphs[-1] == "By Friday, both sides had gone home."
+    assert parse("Head\n\nBody text.\n\nBy Ann Lee and Bo Chen").author == "Ann Lee and Bo Chen"
+
+
+def test_file_names_in_other_scripts_get_stable_ids():
+    assert parse("Head\n\nBody.", "新闻.txt").id == parse("Head\n\nBody.", "新闻.txt").id
+    assert parse("Head\n\nBody.", "新闻.txt").id.startswith("a-")
+    assert parse("Head\n\nBody.", "Ünïcode name.md").id == "unicode-name"
+
+
+def test_empty_front_matter_is_allowed():
+    assert parse("+++\n+++\nHead\n\nBody text.").title == "Head"

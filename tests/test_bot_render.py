@@ -129,3 +129,53 @@ def test_reply_text_is_the_embed_as_text(seed_index):
     text = reply_text(answer_reply(search(seed_index, "ceasefire")))
     assert text.startswith("## ceasefire\n\n> ")
     assert isinstance(discord.Embed(), discord.Embed)
+
+
+def test_bold_marks_never_add_stray_backslashes():
+    text = "Peace talks - which began in Cairo - were paused."
+    spans = ((6, 11), (29, 34))
+    quote = description(answer_reply(Answer("q", (hit(text, marks=spans),))))
+    assert quote.split("\n")[0] == "> Peace **talks** - which began in **Cairo** - were paused."
+
+
+def test_huge_credits_cannot_hang_or_overflow():
+    article = Article(id="010", title="T" * 5000, paragraphs=("x",), author="A" * 5000,
+                      outlet="O" * 3000)
+    passage = Passage(id="010.2", article_id="010", position=1, kind="body", paragraph=0,
+                      text="word " * 2000)
+    reply = answer_reply(Answer("q", (Hit(passage, article, 1.0, 1.0, (), ()),)))
+    assert within_limits(reply)
+    assert "`010.2`" in description(reply)
+
+
+def test_a_very_long_passage_fits_and_ends_with_an_ellipsis():
+    reply = answer_reply(Answer("q", (hit("@everyone <@1> " * 20000, marks=((0, 9),)),)))
+    assert within_limits(reply)
+    assert description(reply).split("\n")[0].endswith(" …")
+
+
+def test_bidi_controls_are_neutralised():
+    assert "\u202e" not in description(answer_reply(Answer("q", (hit("evil \u202e txet"),))))
+
+
+def test_source_reply_with_long_metadata_stays_within_limits(seed_index):
+    article = Article(id="001", title="H" * 300, paragraphs=("x",), author="A " * 800,
+                      outlet="O " * 800, published="P " * 800, url="https://exa mple.com/a b",
+                      standfirst="S " * 3000)
+    reply = source_reply(seed_index, seed_index.passage("001.13"), article)
+    assert within_limits(reply)
+    assert reply.embeds[0].url is None  # an invalid link is dropped, not sent
+    fields = {f.name: f.value for f in reply.embeds[0].fields}
+    assert fields["Article"] == "`001`"
+
+
+def test_articles_reply_with_long_authors_stays_within_limits():
+    class Many:
+        articles = {f"{n:03}": Article(id=f"{n:03}", title="Title *x* " * 40, paragraphs=("x",),
+                                       author="Author _y_ " * 100) for n in range(25)}
+
+        def __len__(self):
+            return 99
+    reply = articles_reply(Many(), page=2)
+    assert within_limits(reply)
+    assert "`010`" in description(reply) and "Page 2 of 3" in reply.embeds[0].footer.text

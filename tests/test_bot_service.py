@@ -101,3 +101,43 @@ async def test_service_answers_then_stops_cleanly_on_sigterm(tmp_path):
     assert "SIGTERM received: closing the connection" in log
     assert TOKEN not in log and TOKEN not in stderr
     assert [r.authorization for r in fake.requests if r.path == "/users/@me"] == [f"Bot {TOKEN}"]
+
+
+def test_unwritable_log_file_exits_78(tmp_path):
+    result = run_bot(write_config(tmp_path, f'log_file = "{tmp_path}"\n'), {"DISCORD_TOKEN": TOKEN})
+    assert result.returncode == 78 and "bot.log_file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_sigterm_while_logging_in_still_exits_0(tmp_path):
+    """Discord accepting the connection but never answering: a stop must still be clean."""
+    async def silent(reader, writer):
+        await reader.read(65536)
+        await asyncio.sleep(10)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    log_file = tmp_path / "bot.log"
+    config = write_config(tmp_path, f'api_base_url = "http://127.0.0.1:{port}/api/v10"\n'
+                          f'gateway_url = "ws://127.0.0.1:{port}/"\nlog_file = "{log_file}"\n'
+                          'log_level = "DEBUG"\n')
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"DISCORD_TOKEN": TOKEN}
+    async with server:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            for _ in range(400):  # until it is waiting on the login request (bounded)
+                if log_file.exists() and "logging in" in log_file.read_text(encoding="utf-8"):
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)
+            process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(process.wait(), 15)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    stderr = (await process.stderr.read()).decode()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr

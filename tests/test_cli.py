@@ -111,3 +111,20 @@ def test_missing_seeds_folder(tmp_path):
     result = subprocess.run([sys.executable, "-m", "index", "--seeds", str(tmp_path / "none"),
                              "ask", "hi"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2 and "articles folder not found" in result.stderr
+
+
+def test_build_with_other_seeds_needs_an_index_path(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "index", "--seeds", str(ROOT / "seeds"), "build"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2 and "needs --index" in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_split_reads_text_as_articles_are_read(run):
+    result = run("split", "-", stdin='+++\ntitle = "T"\n+++\nOne.\x1b[31m Two.\r\rThree.')
+    assert [json.loads(line) for line in result.stdout.splitlines()] == ["One.", "[31m Two.",
+                                                                          "Three."]
+
+
+def test_source_ids_are_not_case_sensitive(run):
+    assert run("source", " 001.13 ").returncode == 0

@@ -68,3 +68,26 @@ def test_failed_write_leaves_the_old_file(settings, monkeypatch):
         store.save(data, settings.index_path)
     assert settings.index_path.read_bytes() == before
     assert list(settings.index_path.parent.iterdir()) == [settings.index_path]
+
+
+@pytest.mark.parametrize("edit", [
+    lambda p: p["passages"][0].update(article_id="nope"),
+    lambda p: p.update(articles=[]),
+    lambda p: p["words"].update(galant=7),
+    lambda p: p.update(version=True),
+    lambda p: p["passages"][0].update(text=None),
+])
+def test_a_well_formed_json_with_bad_contents_is_rebuilt(settings, edit):
+    open_index(settings)
+    payload = json.loads(settings.index_path.read_text(encoding="utf-8"))
+    edit(payload)
+    settings.index_path.write_text(json.dumps(payload), encoding="utf-8")
+    with pytest.raises(IndexFileError):
+        store.load(settings.index_path)
+    index, report = open_index(settings)
+    assert report.rebuilt and index.passage("001.13") is not None
+
+
+def test_saved_index_is_readable_by_other_users(settings):
+    open_index(settings)
+    assert settings.index_path.stat().st_mode & 0o044 == 0o044
