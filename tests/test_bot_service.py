@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -29,6 +30,28 @@ def run_bot(config: Path, env_extra: dict[str, str] | None = None, timeout: floa
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | (env_extra or {})
     return subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(config)],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout)
+
+
+@contextlib.asynccontextmanager
+async def service(config: Path):
+    """`python -m bot run` as a subprocess; killed on the way out if a test left it running."""
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"DISCORD_TOKEN": TOKEN}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def wait_for_log(log_file: Path, text: str) -> None:
+    for _ in range(400):  # bounded: 20 s at most
+        if log_file.exists() and text in log_file.read_text(encoding="utf-8"):
+            return
+        await asyncio.sleep(0.05)
 
 
 def test_missing_token_exits_78_naming_the_setting(tmp_path):
@@ -75,25 +98,14 @@ async def test_service_answers_then_stops_cleanly_on_sigterm(tmp_path):
         config = write_config(tmp_path, f'guild_ids = [{fake.guild_ids[0]}]\n'
                               f'api_base_url = "{fake.rest_url}"\ngateway_url = "{fake.gateway_url}"\n'
                               f'log_file = "{log_file}"\nlog_level = "DEBUG"\n')
-        env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"DISCORD_TOKEN": TOKEN}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        try:
+        async with service(config) as process:
             await fake.wait_for_gateway_op(2, timeout=60)  # IDENTIFY
-            for _ in range(200):  # the service logs one line when ready; wait for it (bounded)
-                if log_file.exists() and "ready as" in log_file.read_text(encoding="utf-8"):
-                    break
-                await asyncio.sleep(0.05)
+            await wait_for_log(log_file, "ready as")
             token = await fake.send_command("ask", {"question": "ceasefire"}, timeout=10)
             replies = await fake.wait_for_response(token, timeout=10)
             assert "ceasefire" in replies[0].body["data"]["embeds"][0]["description"]
             process.send_signal(signal.SIGTERM)
             code = await asyncio.wait_for(process.wait(), 10)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
         stderr = (await process.stderr.read()).decode()
     assert code == 0, stderr
     log = log_file.read_text(encoding="utf-8")
@@ -121,23 +133,11 @@ async def test_sigterm_while_logging_in_still_exits_0(tmp_path):
     config = write_config(tmp_path, f'api_base_url = "http://127.0.0.1:{port}/api/v10"\n'
                           f'gateway_url = "ws://127.0.0.1:{port}/"\nlog_file = "{log_file}"\n'
                           'log_level = "DEBUG"\n')
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"DISCORD_TOKEN": TOKEN}
-    async with server:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        try:
-            for _ in range(400):  # until it is waiting on the login request (bounded)
-                if log_file.exists() and "logging in" in log_file.read_text(encoding="utf-8"):
-                    break
-                await asyncio.sleep(0.05)
-            await asyncio.sleep(0.2)
-            process.send_signal(signal.SIGTERM)
-            code = await asyncio.wait_for(process.wait(), 15)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+    async with server, service(config) as process:
+        await wait_for_log(log_file, "logging in")  # it is now waiting on the login request
+        await asyncio.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 15)
     stderr = (await process.stderr.read()).decode()
     assert code == 0, stderr
     assert "Traceback" not in stderr
