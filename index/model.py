@@ -1,20 +1,20 @@
-"""The in-memory index: passages, their BM25 model, and the lookups search needs."""
+"""The in-memory index: passages, their BM25 scores, and the lookups search needs."""
 
 from __future__ import annotations
 
 import bisect
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from .articles import Article
 from .passages import Passage
+from .scoring import Scorer, build_matrix
 from .settings import IndexSettings
 from .store import IndexData
 
 
 class SearchIndex:
-    """BM25 over passages (rank-bm25 defines the score), plus BM25 over whole articles.
+    """BM25 over passages (rank-bm25's BM25Okapi defines the score), plus BM25 over whole articles.
 
     The article model lets a sentence borrow evidence from the article it stands in: a
     question about "the Panthers' defense" should prefer sentences of the Super Bowl article.
@@ -30,21 +30,17 @@ class SearchIndex:
         self.counts: dict[str, int] = {}
         for p in self.passages:
             self.counts[p.article_id] = self.counts.get(p.article_id, 0) + 1
-        self.term_sets: list[frozenset[str]] = [frozenset(t) for t in data.terms]
         self.vocabulary: dict[str, list] = data.words
         self.words_by_frequency: list[str] = list(data.words)  # saved most frequent first
-        # rank-bm25 cannot model an empty vocabulary: no model then, and no hits.
-        empty = not any(data.terms)
-        self.bm25 = None if empty else BM25Okapi(
-            data.terms, k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+        self.scorer = Scorer(build_matrix(data.terms, settings.k1, settings.b, settings.epsilon))
         self.article_ids: list[str] = [a.id for a in data.articles]
         row = {a: i for i, a in enumerate(self.article_ids)}
         self.article_row = np.array([row[p.article_id] for p in self.passages], dtype=np.int64)
         article_terms: dict[str, list[str]] = {a: [] for a in self.article_ids}
         for passage, terms in zip(self.passages, data.terms):
             article_terms[passage.article_id].extend(terms)
-        self.article_bm25 = None if empty else BM25Okapi(
-            list(article_terms.values()), k1=settings.k1, b=0.75, epsilon=settings.epsilon)
+        self.article_scorer = Scorer(build_matrix(list(article_terms.values()), settings.k1,
+                                                  0.75, settings.epsilon))
         # Neighbours within the same article, -1 where there is none.
         n = len(self.passages)
         same_prev = [i > 0 and self.passages[i - 1].article_id == self.passages[i].article_id
@@ -57,18 +53,29 @@ class SearchIndex:
         return len(self.passages)
 
     def has_term(self, term: str) -> bool:
-        return self.bm25 is not None and term in self.bm25.idf
+        return term in self.scorer.matrix.terms
 
     def bm25_scores(self, terms: list[str]) -> np.ndarray:
-        """rank-bm25's own scores of every passage for these query terms."""
-        if self.bm25 is None or not terms:
-            return np.zeros(len(self.passages))
-        return self.bm25.get_scores(terms)
+        """Every passage's score: exactly `BM25Okapi(passage terms).get_scores(terms)`."""
+        return self.scorer.scores(terms)
 
     def article_scores(self, terms: list[str]) -> np.ndarray:
-        if self.article_bm25 is None or not terms:
-            return np.zeros(len(self.article_ids))
-        return self.article_bm25.get_scores(terms)
+        return self.article_scorer.scores(terms)
+
+    def best(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(passages, ranking scores, BM25 scores) of the k best passages for these terms.
+
+        The ranking score adds to a passage's BM25 score a share of its neighbours' and of its
+        whole article's; only passages holding a query term are ranked.
+        """
+        s = self.settings
+        articles = self.article_scores(terms) if s.article_weight else np.zeros(len(self.article_ids))
+        return self.scorer.top(terms, k, self.prev, self.next, self.article_row, articles,
+                               s.context_weight, s.article_weight)
+
+    def contains(self, i: int, term: str) -> bool:
+        """Whether passage i holds the term."""
+        return self.scorer.matrix.contains(term, i)
 
     def passage(self, passage_id: str) -> Passage | None:
         index = self.by_id.get(passage_id)

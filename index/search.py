@@ -85,35 +85,17 @@ def query_terms(index: SearchIndex, question: str) -> tuple[list[str], dict[str,
     return terms, corrections
 
 
+def _found(index: SearchIndex, i: int, wanted: set[str]) -> set[str]:
+    return {t for t in wanted if index.contains(i, t)}
+
+
 def _covered(index: SearchIndex, i: int, wanted: set[str]) -> set[str]:
     """Query terms found in a passage or the sentences either side of it."""
-    found = wanted & index.term_sets[i]
+    found = _found(index, i, wanted)
     for j in (index.prev[i], index.next[i]):
         if j >= 0:
-            found |= wanted & index.term_sets[j]
+            found |= _found(index, int(j), wanted - found)
     return found
-
-
-def rank(index: SearchIndex, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(ranking scores, BM25 scores) of every passage."""
-    bm25 = index.bm25_scores(terms)
-    s = index.settings
-    score = bm25.copy()
-    if s.context_weight and len(bm25):
-        padded = np.append(bm25, 0.0)  # index -1 reads the 0 at the end
-        score += s.context_weight * (padded[index.prev] + padded[index.next])
-    if s.article_weight and len(bm25):
-        score += s.article_weight * index.article_scores(terms)[index.article_row]
-    return score, bm25
-
-
-def top_indices(score: np.ndarray, k: int) -> list[int]:
-    """The k best, highest score first; equal scores keep passage order (stable)."""
-    if len(score) == 0:
-        return []
-    k = min(k, len(score))
-    part = np.argpartition(-score, k - 1)[:k] if k < len(score) else np.arange(len(score))
-    return sorted(part.tolist(), key=lambda i: (-score[i], i))
 
 
 def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
@@ -129,15 +111,14 @@ def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
         return Answer(text, (), "No articles are loaded.", corrections, tuple(terms))
     wanted = set(terms)
     needed = max(1, math.ceil(s.min_coverage * len(wanted)))
-    score, bm25 = rank(index, terms)
     hits = _byline_hits(index, text, terms, k)
-    for i in top_indices(score, CANDIDATES):
-        if len(hits) == k or score[i] <= 0:
+    for i, score, bm25 in zip(*(a.tolist() for a in index.best(terms, CANDIDATES))):
+        if len(hits) == k:
             break
-        matched = wanted & index.term_sets[i]
+        matched = _found(index, i, wanted)
         if not matched or len(_covered(index, i, wanted)) < needed or i in hits:
             continue
-        hits[i] = _hit(index, i, float(score[i]), float(bm25[i]), matched)
+        hits[i] = _hit(index, i, score, bm25, matched)
     if not hits:
         return Answer(text, (), "Nothing in the articles answers that.", corrections, tuple(terms))
     return Answer(text, tuple(hits.values()), None, corrections, tuple(terms))
@@ -149,7 +130,7 @@ def _byline_hits(index: SearchIndex, question: str, terms: list[str], k: int) ->
         return {}
     topic = [t for t in terms if t not in _ABOUT_WRITING]
     scores = np.zeros(len(index.article_ids))
-    np.maximum.at(scores, index.article_row, rank(index, topic)[0])
+    np.maximum.at(scores, index.article_row, index.bm25_scores(topic))
     if topic and not scores.any():
         return {}
     bylines = {p.article_id: i for i, p in enumerate(index.passages) if p.kind == "byline"}

@@ -1,0 +1,83 @@
+"""The fast scorer against its definition: rank-bm25's BM25Okapi, bit for bit."""
+
+import random
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from index.scoring import Scorer, build_matrix
+
+VOCABULARY = [f"w{i}" for i in range(2000)]
+ZIPF = [1 / (i + 1) for i in range(len(VOCABULARY))]
+
+
+def corpus(rng: random.Random, n: int) -> list[list[str]]:
+    docs = [rng.choices(VOCABULARY, ZIPF, k=rng.randint(1, 40)) for _ in range(n)]
+    docs[3] = []  # an empty passage (a headline of stopwords) is legal
+    return docs
+
+
+def queries(rng: random.Random, n: int) -> list[list[str]]:
+    out = []
+    for _ in range(n):
+        q = rng.choices(VOCABULARY, ZIPF, k=rng.randint(1, 8))
+        if rng.random() < 0.3:
+            q.append("never-in-the-corpus")
+        if rng.random() < 0.3:
+            q += q[:2]  # repeated words count again, as in rank-bm25
+        out.append(q)
+    return out
+
+
+def reference_top(scores: np.ndarray, k: int) -> list[int]:
+    """The documented order: score, then passage order; passages scoring 0 are no match."""
+    positive = [i for i in range(len(scores)) if scores[i] > 0]
+    return sorted(positive, key=lambda i: (-scores[i], i))[:k]
+
+
+@pytest.mark.parametrize("k1, b, epsilon", [(1.5, 0.75, 0.25), (0.6, 0.3, 0.25), (1.2, 0.0, 1.0)])
+def test_scores_and_top10_match_rank_bm25(k1, b, epsilon):
+    rng = random.Random(f"{k1}{b}{epsilon}")
+    docs = corpus(rng, 3000)
+    reference = BM25Okapi(docs, k1=k1, b=b, epsilon=epsilon)
+    scorer = Scorer(build_matrix(docs, k1, b, epsilon))
+    none = np.full(len(docs), -1, dtype=np.int64)
+    rows = np.zeros(len(docs), dtype=np.int64)
+    for query in queries(rng, 400):
+        expected = reference.get_scores(query)
+        got = scorer.scores(query)
+        assert np.array_equal(got, expected), query  # bit for bit, so 1e-6 relative too
+        best, ranking, bm25 = scorer.top(query, 10, none, none, rows, np.zeros(1))
+        assert best.tolist() == reference_top(expected, 10), query
+        assert np.array_equal(bm25, expected[best]) and np.array_equal(ranking, bm25)
+
+
+def test_ties_break_by_passage_order():
+    docs = [["a", "b"], ["c"], ["a", "b"], ["a", "b"], ["d"]]
+    scorer = Scorer(build_matrix(docs, 1.2, 0.75, 0.25))
+    none = np.full(5, -1, dtype=np.int64)
+    best, _, _ = scorer.top(["a"], 2, none, none, np.zeros(5, dtype=np.int64), np.zeros(1))
+    assert best.tolist() == [0, 2]
+
+
+def test_context_and_article_weights_add_to_the_ranking():
+    docs = [["x"], ["y"], ["y"], ["x", "y"]] + [[f"z{n}"] for n in range(10)]
+    scorer = Scorer(build_matrix(docs, 1.2, 0.75, 0.25))
+    bm25 = scorer.scores(["y"])
+    prev = np.array([-1, 0, 1, -1] + [-1] * 10)
+    nxt = np.array([1, 2, -1, -1] + [-1] * 10)
+    article_of = np.array([0, 0, 0, 1] + [1] * 10)
+    articles = np.array([1.0, 5.0])
+    best, ranking, _ = scorer.top(["y"], 4, prev, nxt, article_of, articles, 0.5, 0.1)
+    expected = {1: bm25[1] + 0.5 * (bm25[0] + bm25[2]) + 0.1,
+                2: bm25[2] + 0.5 * bm25[1] + 0.1, 3: bm25[3] + 0.5}
+    assert dict(zip(best.tolist(), ranking.tolist())) == pytest.approx(expected)
+
+
+def test_empty_corpus_and_unknown_words():
+    scorer = Scorer(build_matrix([], 1.2, 0.75, 0.25))
+    assert scorer.scores(["a"]).tolist() == []
+    scorer = Scorer(build_matrix([["a"]], 1.2, 0.75, 0.25))
+    assert scorer.scores(["zzz"]).tolist() == [0.0]
+    assert scorer.matrix.contains("a", 0) and not scorer.matrix.contains("zzz", 0)
