@@ -104,26 +104,41 @@ def _parts(token: str, start: int) -> list[tuple[str, int, int]]:
     return out
 
 
+def _term(piece: str) -> str | None:
+    """The term of one word (no hyphens left in it), or None for a stopword."""
+    if piece in _CAPITALS:
+        return _CAPITALS[piece]
+    word = normalize_word(piece)
+    if not word or word in STOPWORDS or word.replace("'", "") in STOPWORDS:
+        return None
+    return stem(word)
+
+
 def analyze_spans(text: str) -> list[Term]:
     """Terms of `text` in order, each with the character span of its surface word."""
     terms: list[Term] = []
     for start, end in _TOKENIZER.span_tokenize(text):
         for piece, s, e in _parts(text[start:end], start):
-            if piece in _CAPITALS:
-                terms.append(Term(_CAPITALS[piece], s, e))
-                continue
-            word = normalize_word(piece)
-            if not word or word in STOPWORDS or word.replace("'", "") in STOPWORDS:
-                continue
-            terms.append(Term(stem(word), s, e))
+            term = _term(piece)
+            if term is not None:
+                terms.append(Term(term, s, e))
     return terms
 
 
+def tokens(text: str) -> list[str]:
+    """The surface tokens of `text` (before stopwords and stemming)."""
+    return _TOKENIZER.tokenize(text)
+
+
+@lru_cache(maxsize=500_000)
+def token_words(token: str) -> tuple[tuple[str, str], ...]:
+    """(normalised word, term) for each word of a token that makes a term; cached, because
+    indexing a million sentences meets the same tokens again and again."""
+    return tuple((normalize_word(piece), t) for piece, _, _ in _parts(token, 0)
+                 if (t := _term(piece)) is not None)
+
+
 def analyze(text: str) -> list[str]:
-    """The terms BM25 sees for `text`."""
-    return [t.term for t in analyze_spans(text)]
+    """The terms BM25 sees for `text`: `analyze_spans` without the spans."""
+    return [term for token in tokens(text) for _, term in token_words(token)]
 
-
-def surface_words(text: str) -> list[tuple[str, str]]:
-    """(normalised word, term) pairs, for spelling correction against the vocabulary."""
-    return [(normalize_word(text[t.start:t.end]), t.term) for t in analyze_spans(text)]

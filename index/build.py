@@ -7,10 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis import analyze_spans, normalize_word
+from .analysis import token_words, tokens
 from .articles import load_articles
 from .model import SearchIndex
-from .passages import article_passages
+from .passages import Passage, article_passages
 from .settings import IndexSettings
 from .store import IndexData, IndexFileError, fingerprint, load, save
 
@@ -30,19 +30,29 @@ def build_data(folder: Path) -> tuple[IndexData, list[str]]:
     """Read and analyse every article in `folder`."""
     stamp = fingerprint(folder)
     loaded = load_articles(folder)
-    items, terms = [], []
+    items = [p for article in loaded.articles for p in article_passages(article)]
+    terms, vocabulary = analyse(items)
+    return IndexData(stamp, loaded.articles, items, terms, vocabulary), loaded.warnings
+
+
+def analyse(items: list[Passage]) -> tuple[list[list[str]], dict[str, list]]:
+    """Each passage's terms, and the vocabulary of words (word -> [term, count], most
+    frequent first) that typo correction picks from."""
+    terms: list[list[str]] = []
+    counts: Counter[str] = Counter()
+    for passage in items:
+        found = tokens(passage.text)
+        counts.update(found)
+        terms.append([term for token in found for _, term in token_words(token)])
     words: Counter[tuple[str, str]] = Counter()
-    for article in loaded.articles:
-        for passage in article_passages(article):
-            spans = analyze_spans(passage.text)
-            items.append(passage)
-            terms.append([t.term for t in spans])
-            words.update((normalize_word(passage.text[t.start:t.end]), t.term) for t in spans)
+    for token, count in counts.items():
+        for pair in token_words(token):
+            words[pair] += count
     vocabulary: dict[str, list] = {}
     for (word, term), count in words.most_common():
         if word.isalpha() and word not in vocabulary:
             vocabulary[word] = [term, count]
-    return IndexData(stamp, loaded.articles, items, terms, vocabulary), loaded.warnings
+    return terms, vocabulary
 
 
 def open_index(settings: IndexSettings, *, rebuild: bool = False,

@@ -49,3 +49,10 @@ def test_index_scores_are_rank_bm25_scores(seed_index):
         assert np.array_equal(seed_index.bm25_scores(query), reference.get_scores(query))
     assert np.array_equal(seed_index.bm25_scores(analyze("Rafah ceasefire")),
                           reference.get_scores(["rafah", "ceasefir"]))
+
+
+def test_the_cached_path_gives_the_same_terms_as_the_spans(seed_index):
+    texts = [p.text for p in seed_index.passages] + [
+        "US-Israel F-35s, U.S. troops; don't stop—e-mail Jane.Doe@example.com https://x.org/a_b."]
+    for text in texts:
+        assert analyze(text) == [t.term for t in analyze_spans(text)]
