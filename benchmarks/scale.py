@@ -1,0 +1,179 @@
+"""Speed and memory at 10,000 to 1,000,000 sentences: our index beside plain rank-bm25.
+
+A deterministic synthetic corpus (a Zipf-distributed vocabulary of about 50,000 made-up
+words, sentences of 8 to 40 words) is indexed by our code and by `BM25Okapi`, in the same
+process, and both answer the same questions of 3 to 8 words (top 10). Each size runs in its
+own subprocess so that resident memory is that size's alone.
+
+    python benchmarks/scale.py                      # 10k, 100k, 1M
+    python benchmarks/scale.py --sizes 10000 100000 --baseline-questions 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index.analysis import analyze  # noqa: E402
+from index.articles import Article  # noqa: E402
+from index.build import analyse  # noqa: E402
+from index.model import SearchIndex  # noqa: E402
+from index.passages import Passage  # noqa: E402
+from index.search import search  # noqa: E402
+from index.settings import IndexSettings  # noqa: E402
+from index.store import IndexData, load, save  # noqa: E402
+
+VOCABULARY = 50_000
+SENTENCES_PER_ARTICLE = 25
+SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "pe", "gu",
+             "da", "fe", "ho", "ji", "bu", "ze", "ya", "wo", "ci", "xu"]
+
+
+def word(rank: int) -> str:
+    """A pronounceable made-up word for a vocabulary rank (so the stemmer does real work)."""
+    out = []
+    rank += 400  # at least three syllables
+    while rank:
+        rank, digit = divmod(rank, len(SYLLABLES))
+        out.append(SYLLABLES[digit])
+    return "".join(out)
+
+
+def corpus(n: int, seed: int = 7) -> tuple[list[str], np.random.Generator, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    words = np.array([word(r) for r in range(VOCABULARY)])
+    p = 1.0 / np.arange(1, VOCABULARY + 1)
+    p /= p.sum()
+    lengths = rng.integers(8, 41, size=n)
+    drawn = words[rng.choice(VOCABULARY, size=int(lengths.sum()), p=p)]
+    sentences, at = [], 0
+    for length in lengths.tolist():
+        sentences.append(" ".join(drawn[at:at + length]).capitalize() + ".")
+        at += length
+    return sentences, rng, p
+
+
+def questions(rng: np.random.Generator, p: np.ndarray, n: int) -> list[str]:
+    return [" ".join(word(int(r)) for r in rng.choice(VOCABULARY, size=int(rng.integers(3, 9)), p=p))
+            for _ in range(n)]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def percentiles(seconds: list[float]) -> tuple[float, float]:
+    ms = sorted(s * 1000 for s in seconds)
+    return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))]
+
+
+def timed(fn, items) -> list[float]:
+    out = []
+    for item in items:
+        start = time.perf_counter()
+        fn(item)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def one_size(n: int, n_questions: int, n_baseline: int) -> dict:
+    """Everything for one corpus size; runs in its own process."""
+    sentences, rng, p = corpus(n)
+    asked = questions(rng, p, n_questions)
+    settings = IndexSettings(top_k=10)
+    base_rss = rss_mb()
+
+    start = time.perf_counter()
+    passages, articles = [], []
+    for a in range(0, n, SENTENCES_PER_ARTICLE):
+        article_id = f"s{a // SENTENCES_PER_ARTICLE}"
+        chunk = sentences[a:a + SENTENCES_PER_ARTICLE]
+        articles.append(Article(id=article_id, title=chunk[0], paragraphs=tuple(chunk)))
+        passages += [Passage(f"{article_id}.{i + 1}", article_id, i, "body", 0, text)
+                     for i, text in enumerate(chunk)]
+    terms, vocabulary = analyse(passages)
+    data = IndexData("synthetic", articles, passages, terms, vocabulary)
+    index = SearchIndex(data, settings)
+    build = time.perf_counter() - start
+    ours_rss = rss_mb() - base_rss
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "index.json"
+        save(data, path)
+        size_mb = path.stat().st_size / 1e6
+        start = time.perf_counter()
+        SearchIndex(load(path), settings)
+        load_s = time.perf_counter() - start
+
+    term_lists = [analyze(q) for q in asked]
+    search(index, asked[0], 10)  # compile and warm up
+    full = timed(lambda q: search(index, q, 10), asked)
+    core = timed(lambda t: index.best(t, 10), term_lists)
+
+    before = rss_mb()
+    start = time.perf_counter()
+    baseline = BM25Okapi(terms, k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+    baseline_build = time.perf_counter() - start
+    baseline_rss = rss_mb() - before
+    plain = timed(lambda t: baseline.get_top_n(t, passages, n=10), term_lists[:n_baseline])
+    # Spot check on the questions both answered: same scores for our best passages.
+    for t in term_lists[:5]:
+        best, _, bm25 = index.scorer.top(t, 10, index.prev * 0 - 1, index.next * 0 - 1,
+                                         index.article_row, np.zeros(len(index.article_ids)))
+        assert np.array_equal(bm25, baseline.get_scores(t)[best])
+    return {"sentences": n, "build_s": build, "saved_mb": size_mb, "load_s": load_s,
+            "rss_mb": ours_rss, "search": percentiles(full), "scorer": percentiles(core),
+            "questions": len(asked), "baseline_build_s": baseline_build,
+            "baseline_rss_mb": baseline_rss, "baseline": percentiles(plain),
+            "baseline_questions": len(plain), "peak_rss_mb": resource.getrusage(
+                resource.RUSAGE_SELF).ru_maxrss / 1000}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--baseline-questions", type=int, default=200,
+                        help="at most this many for rank-bm25 (it takes seconds each at 1M)")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        limit = args.baseline_questions if args.one < 1_000_000 else min(args.baseline_questions, 30)
+        print(json.dumps(one_size(args.one, args.questions, limit)))
+        return 0
+    print("sentences | build s | saved MB | load s | RSS MB | search p50/p99 ms | scorer p50/p99 ms"
+          " || rank-bm25 build s | RSS MB | get_top_n p50/p99 ms (n) | speed-up p50 (search / scorer)")
+    for n in args.sizes:
+        done = subprocess.run([sys.executable, __file__, "--one", str(n), "--questions",
+                               str(args.questions), "--baseline-questions",
+                               str(args.baseline_questions)], capture_output=True, text=True)
+        if done.returncode:
+            print(f"{n}: failed\n{done.stderr}")
+            return 1
+        r = json.loads(done.stdout)
+        print(f"{n:>9,} | {r['build_s']:7.1f} | {r['saved_mb']:8.0f} | {r['load_s']:6.2f} | "
+              f"{r['rss_mb']:6.0f} | {r['search'][0]:7.2f} / {r['search'][1]:6.2f} | "
+              f"{r['scorer'][0]:6.2f} / {r['scorer'][1]:6.2f} || {r['baseline_build_s']:6.1f} | "
+              f"{r['baseline_rss_mb']:6.0f} | {r['baseline'][0]:8.1f} / {r['baseline'][1]:8.1f} "
+              f"({r['baseline_questions']}) | {r['baseline'][0] / r['search'][0]:6.0f}x / "
+              f"{r['baseline'][0] / r['scorer'][0]:6.0f}x", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
