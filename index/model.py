@@ -32,6 +32,9 @@ class SearchIndex:
             self.counts[p.article_id] = self.counts.get(p.article_id, 0) + 1
         self.vocabulary: dict[str, list] = data.words
         self.words_by_frequency: list[str] = list(data.words)  # saved most frequent first
+        self.words_by_letter: dict[str, list[str]] = {}  # typo correction keeps the first letter
+        for word in self.words_by_frequency:
+            self.words_by_letter.setdefault(word[:1], []).append(word)
         self.scorer = Scorer(build_matrix(data.terms, settings.k1, settings.b, settings.epsilon))
         self.article_ids: list[str] = [a.id for a in data.articles]
         row = {a: i for i, a in enumerate(self.article_ids)}
@@ -73,9 +76,14 @@ class SearchIndex:
         return self.scorer.top(terms, k, self.prev, self.next, self.article_row, articles,
                                s.context_weight, s.article_weight)
 
-    def contains(self, i: int, term: str) -> bool:
-        """Whether passage i holds the term."""
-        return self.scorer.matrix.contains(term, i)
+    def term_rows(self, terms: set[str]) -> dict[int, str]:
+        """The matrix rows of these terms (unknown terms have none)."""
+        rows = self.scorer.matrix.terms
+        return {rows[t]: t for t in terms if t in rows}
+
+    def terms_in(self, i: int, rows: dict[int, str]) -> set[str]:
+        """Which of the terms behind `rows` passage i holds."""
+        return {rows[r] for r in self.scorer.matrix.term_rows(i) if r in rows}
 
     def passage(self, passage_id: str) -> Passage | None:
         index = self.by_id.get(passage_id)

@@ -29,14 +29,12 @@ class ScoreMatrix:
     docs: np.ndarray     # int32, ascending within each term
     contrib: np.ndarray  # float64, rank-bm25's contribution of the term to the passage
     n_docs: int
+    doc_ptr: np.ndarray    # int64, n_docs + 1: the same pairs by passage ...
+    doc_terms: np.ndarray  # int32: ... term rows of passage d are doc_terms[doc_ptr[d]:doc_ptr[d+1]]
 
-    def contains(self, term: str, doc: int) -> bool:
-        row = self.terms.get(term)
-        if row is None:
-            return False
-        postings = self.docs[self.indptr[row]:self.indptr[row + 1]]
-        at = int(np.searchsorted(postings, doc))
-        return at < len(postings) and postings[at] == doc
+    def term_rows(self, doc: int) -> list[int]:
+        """The rows of the terms passage `doc` holds."""
+        return self.doc_terms[self.doc_ptr[doc]:self.doc_ptr[doc + 1]].tolist()
 
     def rows(self, query: list[str]) -> np.ndarray:
         """Row numbers of the query's known terms, repeats kept, in query order."""
@@ -73,7 +71,11 @@ def build_matrix(corpus: list[list[str]], k1: float, b: float, epsilon: float) -
     contrib = idf[pair_term] * (q_freq * (k1 + 1) / (q_freq + norm[pair_doc]))
     indptr = np.zeros(len(terms) + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
-    return ScoreMatrix(terms, indptr, pair_doc.astype(np.int32), contrib, n_docs)
+    by_doc = np.argsort(pair_doc, kind="stable")
+    doc_ptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pair_doc, minlength=n_docs), out=doc_ptr[1:])
+    return ScoreMatrix(terms, indptr, pair_doc.astype(np.int32), contrib, n_docs, doc_ptr,
+                       pair_term[by_doc].astype(np.int32))
 
 
 @numba.njit(cache=True, nogil=True)

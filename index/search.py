@@ -76,7 +76,7 @@ def query_terms(index: SearchIndex, question: str) -> tuple[list[str], dict[str,
             terms.append(t.term)
             continue
         word = normalize_word(question[t.start:t.end])
-        fixed = closest_word(word, index.words_by_frequency)
+        fixed = closest_word(word, index.words_by_letter.get(word[:1], []))
         if fixed is None:
             terms.append(t.term)
         else:
@@ -85,16 +85,12 @@ def query_terms(index: SearchIndex, question: str) -> tuple[list[str], dict[str,
     return terms, corrections
 
 
-def _found(index: SearchIndex, i: int, wanted: set[str]) -> set[str]:
-    return {t for t in wanted if index.contains(i, t)}
-
-
-def _covered(index: SearchIndex, i: int, wanted: set[str]) -> set[str]:
+def _covered(index: SearchIndex, i: int, rows: dict[int, str]) -> set[str]:
     """Query terms found in a passage or the sentences either side of it."""
-    found = _found(index, i, wanted)
+    found = index.terms_in(i, rows)
     for j in (index.prev[i], index.next[i]):
         if j >= 0:
-            found |= _found(index, int(j), wanted - found)
+            found |= index.terms_in(int(j), rows)
     return found
 
 
@@ -111,12 +107,13 @@ def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
         return Answer(text, (), "No articles are loaded.", corrections, tuple(terms))
     wanted = set(terms)
     needed = max(1, math.ceil(s.min_coverage * len(wanted)))
+    rows = index.term_rows(wanted)
     hits = _byline_hits(index, text, terms, k)
     for i, score, bm25 in zip(*(a.tolist() for a in index.best(terms, CANDIDATES))):
         if len(hits) == k:
             break
-        matched = _found(index, i, wanted)
-        if not matched or len(_covered(index, i, wanted)) < needed or i in hits:
+        matched = index.terms_in(i, rows)
+        if not matched or len(_covered(index, i, rows)) < needed or i in hits:
             continue
         hits[i] = _hit(index, i, score, bm25, matched)
     if not hits:

@@ -17,16 +17,12 @@ def max_edits(word: str) -> int:
 
 
 def closest_word(word: str, vocabulary: list[str]) -> str | None:
-    """The vocabulary word nearest `word` within its allowed edits; ties go to the earlier word.
-
-    `vocabulary` is ordered most frequent first, so a tie favours the commoner word.
-    """
+    """The vocabulary word nearest `word` within its allowed edits and with its first letter;
+    ties go to the earlier word (`vocabulary` is ordered most frequent first, so a tie
+    favours the commoner word)."""
     limit = max_edits(word)
     if limit == 0 or not word.isalpha():
         return None
-    best, best_distance = None, limit + 1
-    for candidate, distance, _ in process.extract_iter(
-            word, vocabulary, scorer=Levenshtein.distance, score_cutoff=limit):
-        if candidate[0] == word[0] and distance < best_distance:
-            best, best_distance = candidate, distance
-    return best
+    found = process.extractOne(word, [w for w in vocabulary if w[:1] == word[:1]],
+                               scorer=Levenshtein.distance, score_cutoff=limit)
+    return None if found is None else found[0]

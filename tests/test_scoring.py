@@ -80,4 +80,11 @@ def test_empty_corpus_and_unknown_words():
     assert scorer.scores(["a"]).tolist() == []
     scorer = Scorer(build_matrix([["a"]], 1.2, 0.75, 0.25))
     assert scorer.scores(["zzz"]).tolist() == [0.0]
-    assert scorer.matrix.contains("a", 0) and not scorer.matrix.contains("zzz", 0)
+    assert scorer.matrix.term_rows(0) == [scorer.matrix.terms["a"]]
+
+
+def test_passages_know_their_terms():
+    docs = [["b", "a", "b"], [], ["c", "a"]]
+    m = build_matrix(docs, 1.2, 0.75, 0.25)
+    names = {row: term for term, row in m.terms.items()}
+    assert [sorted(names[r] for r in m.term_rows(d)) for d in range(3)] == [["a", "b"], [], ["a", "c"]]
