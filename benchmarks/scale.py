@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.analysis import analyze  # noqa: E402
 from index.articles import Article  # noqa: E402
-from index.build import analyse  # noqa: E402
+from index.build import analyse, merge_words  # noqa: E402
 from index.model import SearchIndex  # noqa: E402
 from index.passages import Passage  # noqa: E402
 from index.search import search  # noqa: E402
@@ -106,8 +106,8 @@ def one_size(n: int, n_questions: int, n_baseline: int) -> dict:
         articles.append(Article(id=article_id, title=chunk[0], paragraphs=tuple(chunk)))
         passages += [Passage(f"{article_id}.{i + 1}", article_id, i, "body", 0, text)
                      for i, text in enumerate(chunk)]
-    terms, vocabulary = analyse(passages)
-    data = IndexData("synthetic", articles, passages, terms, vocabulary)
+    terms, words = analyse(passages)
+    data = IndexData("synthetic", articles, passages, terms, merge_words([words]))
     index = SearchIndex(data, settings)
     build = time.perf_counter() - start
     ours_rss = rss_mb() - base_rss

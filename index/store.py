@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import analysis, passages
@@ -18,7 +18,7 @@ from .articles import Article, article_files
 from .passages import Passage
 
 FORMAT = "newsquote-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class IndexFileError(ValueError):
@@ -32,6 +32,7 @@ class IndexData:
     passages: list[Passage]
     terms: list[list[str]]          # analysed terms of each passage, same order
     words: dict[str, list]          # surface word -> [term, count], for spelling correction
+    article_words: dict[str, dict[str, list]] = field(default_factory=dict)  # the same, per article
 
 
 def fingerprint(folder: Path) -> str:
@@ -50,7 +51,7 @@ def save(data: IndexData, path: Path) -> None:
         "format": FORMAT, "version": FORMAT_VERSION, "fingerprint": data.fingerprint,
         "articles": [asdict(a) for a in data.articles],
         "passages": [asdict(p) for p in data.passages],
-        "terms": data.terms, "words": data.words,
+        "terms": data.terms, "words": data.words, "article_words": data.article_words,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -85,6 +86,7 @@ def load(path: Path) -> IndexData:
         items = [Passage(**p) for p in payload["passages"]]
         terms = payload["terms"]
         words = payload["words"]
+        article_words = payload.get("article_words", {})
         known = {a.id for a in articles}
         ok = (isinstance(payload["fingerprint"], str) and len(terms) == len(items)
               and len(known) == len(articles)
@@ -92,9 +94,11 @@ def load(path: Path) -> IndexData:
               and all(isinstance(t, list) and all(isinstance(w, str) for w in t) for t in terms)
               and isinstance(words, dict)
               and all(isinstance(v, list) and len(v) == 2 and isinstance(v[0], str)
-                      and isinstance(v[1], int) for v in words.values()))
+                      and isinstance(v[1], int) for v in words.values())
+              and isinstance(article_words, dict)
+              and all(isinstance(w, dict) for w in article_words.values()))
     except (KeyError, TypeError, AttributeError) as exc:
         raise IndexFileError(f"saved index {path} is malformed ({exc})")
     if not ok:
         raise IndexFileError(f"saved index {path} is malformed (inconsistent fields)")
-    return IndexData(payload["fingerprint"], articles, items, terms, words)
+    return IndexData(payload["fingerprint"], articles, items, terms, words, article_words)

@@ -30,7 +30,7 @@ def test_build_saves_json_and_reload_uses_it(settings):
     lambda raw: raw[: len(raw) // 2],                      # truncated
     lambda raw: b"\x80\x81garbage",                        # not text
     lambda raw: b"[]",                                     # wrong shape
-    lambda raw: raw.replace(b'"version":1', b'"version":99'),  # another version
+    lambda raw: raw.replace(b'"version":%d' % store.FORMAT_VERSION, b'"version":99'),  # another
     lambda raw: raw.replace(b'"terms":[[', b'"terms":[7,['),   # inconsistent
     lambda raw: b"\x80\x04\x95cos\nsystem\n",              # a pickle is never loaded
 ])
@@ -91,3 +91,26 @@ def test_a_well_formed_json_with_bad_contents_is_rebuilt(settings, edit):
 def test_saved_index_is_readable_by_other_users(settings):
     open_index(settings)
     assert settings.index_path.stat().st_mode & 0o044 == 0o044
+
+
+def test_adding_an_article_analyses_only_the_new_one(settings, monkeypatch):
+    from index import build
+
+    first, _ = open_index(settings)
+    analysed: list[str] = []
+    real = build.analyse
+
+    def counting(items):
+        analysed.extend(p.article_id for p in items[:1])
+        return real(items)
+    monkeypatch.setattr(build, "analyse", counting)
+    (settings.seeds / "002_new.txt").write_text(
+        "A new headline\n\nThe zebra crossing was repainted on Monday.\n", encoding="utf-8")
+    index, report = open_index(settings)
+    assert report.rebuilt and analysed == ["002"]
+    assert index.data.terms[: len(first)] == first.data.terms
+    assert "zebra" in index.vocabulary and "gallant" in index.vocabulary
+    analysed.clear()
+    (settings.seeds / "002_new.txt").unlink()
+    index, _ = open_index(settings, previous=index.data)
+    assert analysed == [] and "zebra" not in index.vocabulary
