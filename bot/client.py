@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -16,6 +17,7 @@ from index.model import SearchIndex
 
 from .commands import NO_MENTIONS, add_commands
 from .config import Config
+from .reload import Reloader
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,27 @@ class QuoteBot(discord.Client):
         self.config = config
         self.index = index
         self.tree = app_commands.CommandTree(self)
+        self.reloader = Reloader(self)
+        self.watcher: asyncio.Task | None = None
+        self.owner_ids: set[int] | None = None
         add_commands(self.tree, self)
 
     async def setup_hook(self) -> None:
         await sync_commands(self.tree, self.config, self.application_id)
+        if self.config.bot.watch_seconds > 0:
+            self.watcher = asyncio.create_task(self.reloader.watch(self.config.bot.watch_seconds))
+
+    async def is_owner(self, user: discord.abc.User) -> bool:
+        """Whether `user` owns the bot's application (or is on the team that owns it)."""
+        if self.owner_ids is None:
+            app = await self.application_info()
+            self.owner_ids = ({m.id for m in app.team.members} if app.team else {app.owner.id})
+        return user.id in self.owner_ids
+
+    async def close(self) -> None:
+        if self.watcher:
+            self.watcher.cancel()
+        await super().close()
 
     async def on_ready(self) -> None:
         log.info("ready as %s: %d servers, %d articles, %d passages indexed", self.user,

@@ -35,7 +35,7 @@ async def respond(interaction: discord.Interaction, reply: Reply) -> None:
     if not interaction.response.is_done():
         await interaction.response.send_message(**kwargs)
         return
-    if reply.ephemeral and interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
+    if reply.ephemeral and interaction.extras.get("deferred_publicly"):
         # The first follow-up would fill the public "thinking…" message: remove it, so that a
         # private notice (an apology, say) stays private.
         try:
@@ -107,6 +107,7 @@ def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
             reply = await asyncio.wait_for(asyncio.shield(work), bot_settings.defer_after_seconds)
         except asyncio.TimeoutError:  # slow: take Discord's 15 minutes, not its 3 seconds
             await interaction.response.defer(thinking=True)
+            interaction.extras["deferred_publicly"] = True
             reply = await work
         await respond(interaction, reply)
 
@@ -137,7 +138,18 @@ def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
                        page: app_commands.Range[int, 1, 10_000] = 1) -> None:
         await respond(interaction, articles_reply(_index(interaction), page))
 
-    for command in (ask, source, articles):
+    @app_commands.command(name="reload", description="Re-read the articles folder (bot owner only)")
+    @app_commands.default_permissions(administrator=True)
+    async def reload(interaction: discord.Interaction) -> None:
+        if not await client.is_owner(interaction.user):
+            await respond(interaction, message("Only the bot's owner can reload the articles."))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await client.reloader.reload(f"/reload by {interaction.user.id}")
+        notes = "".join(f"\n- {escape(w)}" for w in result.warnings[:10])
+        await respond(interaction, message(result.message + notes))
+
+    for command in (ask, source, articles, reload):
         tree.add_command(command)
 
     @tree.error

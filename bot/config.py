@@ -29,6 +29,7 @@ class BotSettings:
     cooldown_uses: int = 3
     cooldown_seconds: float = 10.0
     defer_after_seconds: float = 2.0
+    watch_seconds: float = 5.0
     log_level: str = "INFO"
     log_file: Path | None = None
     api_base_url: str = DISCORD_API
@@ -94,8 +95,9 @@ def bot_settings_from_table(table: dict, base: Path = Path(".")) -> BotSettings:
             values[key] = tuple(value)
         elif key == "cooldown_uses":
             values[key] = int(_number(key, value, 1, 100, whole=True))
-        elif key in ("cooldown_seconds", "defer_after_seconds"):
-            values[key] = float(_number(key, value, 0, 3600 if key == "cooldown_seconds" else 2.5))
+        elif key in ("cooldown_seconds", "defer_after_seconds", "watch_seconds"):
+            high = {"cooldown_seconds": 3600, "defer_after_seconds": 2.5, "watch_seconds": 86400}
+            values[key] = float(_number(key, value, 0, high[key]))
         elif key == "log_level":
             if not isinstance(value, str) or value.upper() not in LOG_LEVELS:
                 raise ConfigError(f"bot.log_level must be one of {', '.join(LOG_LEVELS)}")

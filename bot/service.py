@@ -78,6 +78,8 @@ async def serve(client: QuoteBot, token: str) -> None:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop, sig.name)
+    loop.add_signal_handler(signal.SIGHUP, lambda: stopping or loop.create_task(
+        client.reloader.reload("SIGHUP")))
     try:
         async with client:
             await client.start(token)
@@ -86,7 +88,7 @@ async def serve(client: QuoteBot, token: str) -> None:
             raise
         log.info("stopped while connecting")  # closing mid-login breaks the login: expected
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
 
 

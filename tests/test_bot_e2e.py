@@ -16,6 +16,7 @@ from bot.client import QuoteBot
 from bot.config import BotSettings, Config
 from bot.service import point_discord_at, serve
 from fakediscord import FakeDiscord, close_client
+from index.build import open_index
 
 TOKEN = "fake-bot-token-e2e"
 EPHEMERAL = 64
@@ -34,13 +35,14 @@ def start_bot(seed_index, tmp_path, discord_urls):
     """Start fake Discord and the bot (as `bot.service` does); yields a starter taking settings."""
     running: list[tuple[QuoteBot, asyncio.Task]] = []
 
-    async def start(fake: FakeDiscord, **bot_settings) -> QuoteBot:
+    async def start(fake: FakeDiscord, index=None, **bot_settings) -> QuoteBot:
+        index = index or seed_index
         settings = BotSettings(guild_ids=(int(fake.guild_ids[0]),), api_base_url=fake.rest_url,
-                               gateway_url=fake.gateway_url, cooldown_seconds=0,
+                               gateway_url=fake.gateway_url, cooldown_seconds=0, watch_seconds=0,
                                state_path=tmp_path / "commands.sha256")
-        config = Config(bot=replace(settings, **bot_settings), index=seed_index.settings)
+        config = Config(bot=replace(settings, **bot_settings), index=index.settings)
         point_discord_at(config.bot.api_base_url, config.bot.gateway_url)
-        client = QuoteBot(config, seed_index, guild_ready_timeout=0.1)
+        client = QuoteBot(config, index, guild_ready_timeout=0.1)
         task = asyncio.create_task(serve(client, TOKEN))
         await asyncio.wait_for(client.wait_until_ready(), 10)
         running.append((client, task))
@@ -102,7 +104,8 @@ async def test_commands_are_synced_once_with_limits(start_bot):
         puts = [r for r in fake.requests if r.method == "PUT"]
         assert len(puts) == 1 and "/guilds/" in puts[0].path
         synced = {c["name"]: c for c in puts[0].json}
-        assert set(synced) == {"ask", "source", "articles"}
+        assert set(synced) == {"ask", "source", "articles", "reload"}
+        assert str(synced["reload"]["default_member_permissions"]) == "8"  # administrators only
         question = synced["ask"]["options"][0]
         assert question["required"] and question["max_length"] == 300
         assert synced["source"]["options"][0]["autocomplete"] is True
@@ -257,4 +260,71 @@ async def test_fifty_questions_at_once_are_each_answered_once_in_time(start_bot)
             assert fake.replies[token][0].body["type"] == 4
         assert elapsed < 3, f"50 answers took {elapsed:.2f}s"
         assert_mentions_off_everywhere(fake)
+        await stop(client)
+
+
+NEW_ARTICLE = ("Zebra crossings repainted\n\nThe council repainted every zebra crossing in "
+               "Springfield on Monday, officials said.\n")
+
+
+@pytest.fixture
+def own_index(seed_settings, seeds_copy, tmp_path):
+    """An index of a writable copy of the seeds, so tests can add and break articles."""
+    settings = replace(seed_settings, seeds=seeds_copy, index_path=tmp_path / "own" / "index.json")
+    return open_index(settings)[0]
+
+
+async def wait_for_swap(client: QuoteBot, old, timeout: float = 10) -> None:
+    for _ in range(int(timeout / 0.05)):  # bounded
+        if client.index is not old:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the index was not swapped")
+
+
+async def test_an_added_article_is_found_without_a_restart(start_bot, own_index):
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake, index=own_index, watch_seconds=0.1)
+        token = await fake.send_command("ask", {"question": "zebra crossing Springfield"})
+        await fake.wait_for_response(token)
+        assert "Nothing in the articles" in message_of(fake, token)["embeds"][0]["description"]
+        (own_index.settings.seeds / "002_zebra.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+        await wait_for_swap(client, own_index)
+        token = await fake.send_command("ask", {"question": "zebra crossing Springfield"})
+        await fake.wait_for_response(token)
+        text = message_of(fake, token)["embeds"][0]["description"]
+        assert "> The council repainted every **zebra** **crossing** in **Springfield**" in text
+        assert "`002.2`" in text
+        await stop(client)
+
+
+async def test_reload_is_for_the_owner_and_a_failed_rebuild_keeps_serving(start_bot, own_index):
+    stranger = {"id": "4242", "username": "stranger", "discriminator": "0", "global_name": None,
+                "avatar": None}
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake, index=own_index)
+        seeds = own_index.settings.seeds
+        (seeds / "002_zebra.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+        token = await fake.send_command("reload", {}, user=stranger)
+        await fake.wait_for_response(token)
+        body = message_of(fake, token)
+        assert body["content"] == "Only the bot's owner can reload the articles."
+        assert body["flags"] & EPHEMERAL and client.index is own_index
+
+        token = await fake.send_command("reload", {})
+        replies = await fake.wait_for_response(token, count=2)
+        assert replies[0].body["type"] == 5 and replies[0].body["data"]["flags"] & EPHEMERAL
+        assert replies[1].body["content"] == "Reloaded: 3 articles, 33 passages."
+        served = client.index
+        assert served.passage("002.2") is not None
+
+        (seeds / "002_copy.txt").write_text("Same id\n\nA clash of ids.\n", encoding="utf-8")
+        token = await fake.send_command("reload", {})
+        replies = await fake.wait_for_response(token, count=2)
+        assert replies[1].body["content"].startswith("Reload failed: article id '002' is claimed")
+        assert "Still serving the previous 3 articles." in replies[1].body["content"]
+        assert client.index is served
+        token = await fake.send_command("ask", {"question": "zebra crossing Springfield"})
+        await fake.wait_for_response(token)
+        assert "`002.2`" in message_of(fake, token)["embeds"][0]["description"]
         await stop(client)

@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "service-secret-token-abc"
 
 
-def write_config(folder: Path, extra: str = "") -> Path:
+def write_config(folder: Path, extra: str = "", seeds: Path = ROOT / "seeds") -> Path:
     config = folder / "config.toml"
     config.write_text(
-        f'[index]\nseeds = "{ROOT / "seeds"}"\nindex_path = "{folder / "index.json"}"\n'
+        f'[index]\nseeds = "{seeds}"\nindex_path = "{folder / "index.json"}"\n'
         f'[bot]\nstate_path = "{folder / "commands.sha256"}"\n{extra}', encoding="utf-8")
     return config
 
@@ -91,19 +91,28 @@ def test_ask_prints_the_bots_answer_without_a_token():
     assert "`001.13` · *Austin Tells Gallant" in result.stdout
 
 
-async def test_service_answers_then_stops_cleanly_on_sigterm(tmp_path):
-    """Start the real service against fake Discord, ask once, SIGTERM: exit 0 within seconds."""
+async def test_service_answers_reloads_on_sighup_and_stops_cleanly_on_sigterm(tmp_path, seeds_copy):
+    """The real service against fake Discord: ask, add an article and SIGHUP, ask again,
+    SIGTERM: exit 0 within seconds."""
     log_file = tmp_path / "bot.log"
     async with FakeDiscord(token=TOKEN) as fake:
         config = write_config(tmp_path, f'guild_ids = [{fake.guild_ids[0]}]\n'
                               f'api_base_url = "{fake.rest_url}"\ngateway_url = "{fake.gateway_url}"\n'
-                              f'log_file = "{log_file}"\nlog_level = "DEBUG"\n')
+                              f'log_file = "{log_file}"\nlog_level = "DEBUG"\nwatch_seconds = 0\n',
+                              seeds=seeds_copy)
         async with service(config) as process:
             await fake.wait_for_gateway_op(2, timeout=60)  # IDENTIFY
             await wait_for_log(log_file, "ready as")
             token = await fake.send_command("ask", {"question": "ceasefire"}, timeout=10)
             replies = await fake.wait_for_response(token, timeout=10)
             assert "ceasefire" in replies[0].body["data"]["embeds"][0]["description"]
+            (seeds_copy / "002_zebra.txt").write_text(
+                "Zebra crossings repainted\n\nThe council repainted every zebra crossing.\n")
+            process.send_signal(signal.SIGHUP)
+            await wait_for_log(log_file, "reload (SIGHUP): Reloaded: 3 articles")
+            token = await fake.send_command("ask", {"question": "zebra crossing"}, timeout=10)
+            replies = await fake.wait_for_response(token, timeout=10)
+            assert "`002.2`" in replies[0].body["data"]["embeds"][0]["description"]
             process.send_signal(signal.SIGTERM)
             code = await asyncio.wait_for(process.wait(), 10)
         stderr = (await process.stderr.read()).decode()

@@ -1,0 +1,78 @@
+"""Keeping the served index in step with the articles folder, without a restart.
+
+A rebuild runs in a worker thread and the new index replaces the old one in a single
+assignment: a question already being answered finishes on the index it started with. A
+rebuild that fails (two files claiming one id, an unreadable folder) leaves the old index
+serving and says what went wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from index.articles import ARTICLE_SUFFIXES
+from index.build import open_index
+
+if TYPE_CHECKING:
+    from .client import QuoteBot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReloadResult:
+    ok: bool
+    changed: bool
+    message: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def folder_state(folder) -> tuple:
+    """A cheap snapshot of the article files (name, size, mtime): changes when they do."""
+    try:
+        with os.scandir(folder) as entries:
+            return tuple(sorted(
+                (e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries
+                if e.is_file() and e.name.lower().endswith(ARTICLE_SUFFIXES)
+                and not e.name.startswith(".")))
+    except OSError as exc:
+        return (("error", str(exc)),)
+
+
+class Reloader:
+    def __init__(self, client: "QuoteBot") -> None:
+        self.client = client
+        self.lock = asyncio.Lock()
+        self.state = folder_state(client.config.index.seeds)
+
+    async def reload(self, why: str) -> ReloadResult:
+        """Rebuild if the articles changed, then swap the new index in; one at a time."""
+        async with self.lock:
+            settings = self.client.config.index
+            old = self.client.index
+            self.state = folder_state(settings.seeds)
+            try:
+                index, report = await asyncio.to_thread(open_index, settings, previous=old.data)
+            except Exception as exc:  # the old index keeps serving
+                log.error("reload (%s) failed, still serving the previous index: %s", why, exc)
+                return ReloadResult(False, False, f"Reload failed: {exc}. Still serving the "
+                                    f"previous {len(old.articles)} articles.")
+            changed = report.rebuilt
+            if changed:
+                self.client.index = index
+            message = (f"Reloaded: {len(index.articles)} articles, {len(index)} passages."
+                       if changed else f"No change: {len(old.articles)} articles, "
+                       f"{len(old)} passages.")
+            log.info("reload (%s): %s", why, message)
+            return ReloadResult(True, changed, message, report.warnings)
+
+    async def watch(self, every: float) -> None:
+        """Poll the folder and reload when a file is added, changed or removed."""
+        while True:
+            await asyncio.sleep(every)
+            if folder_state(self.client.config.index.seeds) != self.state:
+                await self.reload("articles folder changed")
