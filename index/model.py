@@ -28,8 +28,11 @@ class SearchIndex:
         self.by_id: dict[str, int] = {p.id: i for i, p in enumerate(self.passages)}
         self.sorted_ids: list[str] = sorted(self.by_id)  # for prefix lookups as people type
         self.counts: dict[str, int] = {}
-        for p in self.passages:
+        self.bylines: dict[str, int] = {}  # article id -> its byline passage
+        for i, p in enumerate(self.passages):
             self.counts[p.article_id] = self.counts.get(p.article_id, 0) + 1
+            if p.kind == "byline":
+                self.bylines[p.article_id] = i
         self.vocabulary: dict[str, list] = data.words
         self.words_by_frequency: list[str] = list(data.words)  # saved most frequent first
         self.words_by_letter: dict[str, list[str]] = {}  # typo correction keeps the first letter

@@ -130,7 +130,7 @@ def _byline_hits(index: SearchIndex, question: str, terms: list[str], k: int) ->
     np.maximum.at(scores, index.article_row, index.bm25_scores(topic))
     if topic and not scores.any():
         return {}
-    bylines = {p.article_id: i for i, p in enumerate(index.passages) if p.kind == "byline"}
+    bylines = index.bylines
     order = sorted(range(len(index.article_ids)), key=lambda a: (-scores[a], a))
     hits: dict[int, Hit] = {}
     for a in order[:k]:
