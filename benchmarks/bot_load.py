@@ -26,30 +26,17 @@ from bot.client import QuoteBot  # noqa: E402
 from bot.config import BotSettings, Config  # noqa: E402
 from bot.service import point_discord_at, serve  # noqa: E402
 from fakediscord import FakeDiscord, close_client  # noqa: E402
-from index.articles import Article  # noqa: E402
-from index.build import analyse, merge_words  # noqa: E402
 from index.model import SearchIndex  # noqa: E402
-from index.passages import Passage  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
-from index.store import IndexData  # noqa: E402
-from scale import SENTENCES_PER_ARTICLE, corpus, questions  # noqa: E402
+from scale import corpus, questions, synthetic_data  # noqa: E402
 
 TOKEN = "load-test-token"
 
 
 def synthetic_index(n: int, folder: Path) -> tuple[SearchIndex, list[str]]:
     sentences, rng, p = corpus(n)
-    passages, articles = [], []
-    for a in range(0, n, SENTENCES_PER_ARTICLE):
-        article_id = f"s{a // SENTENCES_PER_ARTICLE}"
-        chunk = sentences[a:a + SENTENCES_PER_ARTICLE]
-        articles.append(Article(id=article_id, title=chunk[0], paragraphs=tuple(chunk)))
-        passages += [Passage(f"{article_id}.{i + 1}", article_id, i, "body", 0, text)
-                     for i, text in enumerate(chunk)]
-    terms, words = analyse(passages)
     settings = IndexSettings(seeds=folder, index_path=folder / "index.json")
-    data = IndexData("synthetic", articles, passages, terms, merge_words([words]))
-    return SearchIndex(data, settings), questions(rng, p, 1000)
+    return SearchIndex(synthetic_data(sentences), settings), questions(rng, p, 1000)
 
 
 async def loop_lag(stop: asyncio.Event, lags: list[float], every: float = 0.01) -> None:

@@ -72,6 +72,19 @@ def questions(rng: np.random.Generator, p: np.ndarray, n: int) -> list[str]:
             for _ in range(n)]
 
 
+def synthetic_data(sentences: list[str]) -> IndexData:
+    """The sentences as articles of SENTENCES_PER_ARTICLE passages, analysed by our analyzer."""
+    passages, articles = [], []
+    for a in range(0, len(sentences), SENTENCES_PER_ARTICLE):
+        article_id = f"s{a // SENTENCES_PER_ARTICLE}"
+        chunk = sentences[a:a + SENTENCES_PER_ARTICLE]
+        articles.append(Article(id=article_id, title=chunk[0], paragraphs=tuple(chunk)))
+        passages += [Passage(f"{article_id}.{i + 1}", article_id, i, "body", 0, text)
+                     for i, text in enumerate(chunk)]
+    terms, words = analyse(passages)
+    return IndexData("synthetic", articles, passages, terms, merge_words([words]))
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
@@ -99,16 +112,9 @@ def one_size(n: int, n_questions: int, n_baseline: int) -> dict:
     base_rss = rss_mb()
 
     start = time.perf_counter()
-    passages, articles = [], []
-    for a in range(0, n, SENTENCES_PER_ARTICLE):
-        article_id = f"s{a // SENTENCES_PER_ARTICLE}"
-        chunk = sentences[a:a + SENTENCES_PER_ARTICLE]
-        articles.append(Article(id=article_id, title=chunk[0], paragraphs=tuple(chunk)))
-        passages += [Passage(f"{article_id}.{i + 1}", article_id, i, "body", 0, text)
-                     for i, text in enumerate(chunk)]
-    terms, words = analyse(passages)
-    data = IndexData("synthetic", articles, passages, terms, merge_words([words]))
+    data = synthetic_data(sentences)
     index = SearchIndex(data, settings)
+    passages, terms = data.passages, data.terms
     build = time.perf_counter() - start
     ours_rss = rss_mb() - base_rss
 
