@@ -9,6 +9,7 @@ serving and says what went wrong.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ class Reloader:
             changed = report.rebuilt
             if changed:
                 self.client.index = index
+                gc.freeze()  # as at start: the new index is long-lived
             message = (f"Reloaded: {len(index.articles)} articles, {len(index)} passages."
                        if changed else f"No change: {len(old.articles)} articles, "
                        f"{len(old)} passages.")

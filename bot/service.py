@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -71,6 +72,7 @@ async def serve(client: QuoteBot, token: str) -> None:
     """Connect and answer until SIGTERM or SIGINT, then close the connection cleanly."""
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task] = []
+    gc.freeze()  # the index's millions of objects live for good: keep the collector off them
 
     def stop(name: str) -> None:
         log.info("%s received: closing the connection", name)
