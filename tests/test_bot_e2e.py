@@ -328,3 +328,21 @@ async def test_reload_is_for_the_owner_and_a_failed_rebuild_keeps_serving(start_
         await fake.wait_for_response(token)
         assert "`002.2`" in message_of(fake, token)["embeds"][0]["description"]
         await stop(client)
+
+
+async def test_a_private_notice_after_a_public_deferral_stays_private(start_bot, monkeypatch):
+    from index.search import QuestionError
+
+    def slow_refusal(*args, **kwargs):
+        time.sleep(0.5)
+        raise QuestionError("Please ask a question: it was empty.")
+    monkeypatch.setattr(commands, "search", slow_refusal)
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake, defer_after_seconds=0.1)
+        token = await fake.send_command("ask", {"question": "ceasefire"})
+        replies = await fake.wait_for_response(token, count=3)
+        assert [r.kind for r in replies] == ["callback", "delete", "followup"]
+        assert replies[0].body["type"] == 5
+        assert replies[2].body["flags"] & EPHEMERAL
+        assert replies[2].body["content"] == "Please ask a question: it was empty."
+        await stop(client)
