@@ -17,9 +17,6 @@ from .render import answer_json, answer_text, articles_text, source_text
 from .search import QuestionError, search
 from .settings import IndexSettings, SettingsError, load_settings
 
-log = logging.getLogger("index")
-
-
 class UsageError(Exception):
     """A user mistake: printed as one line, exit status 2, no traceback."""
 

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from .articles import Article
 from .model import SearchIndex
 from .passages import Passage
 from .search import Answer, Hit
 
 
-def mark(text: str, spans: tuple[tuple[int, int], ...], left: str = "**", right: str = "**",
-         escape: Callable[[str], str] = str) -> str:
-    """Wrap the given spans of `text` in markers; `escape` is applied to the text pieces only,
-    so a renderer can neutralise markup in the quotation without touching its own markers."""
+def mark(text: str, spans: tuple[tuple[int, int], ...], left: str = "**", right: str = "**") -> str:
+    """Wrap the given spans of `text` in markers, leaving every other character as it was."""
     out, last = [], 0
     for start, end in sorted(spans):
         if start < last or end > len(text):
             continue
-        out += [escape(text[last:start]), left, escape(text[start:end]), right]
+        out += [text[last:start], left, text[start:end], right]
         last = end
-    out.append(escape(text[last:]))
+    out.append(text[last:])
     return "".join(out)
 
 
