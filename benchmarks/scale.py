@@ -1,9 +1,11 @@
 """Speed and memory at 10,000 to 1,000,000 sentences: our index beside plain rank-bm25.
 
 A deterministic synthetic corpus (a Zipf-distributed vocabulary of about 50,000 made-up
-words, sentences of 8 to 40 words) is indexed by our code and by `BM25Okapi`, in the same
-process, and both answer the same questions of 3 to 8 words (top 10). Each size runs in its
-own subprocess so that resident memory is that size's alone.
+words, sentences of 8 to 40 words) is indexed and saved by our code in one process; a second
+process loads it as the bot does and answers questions of 3 to 8 words (top 10), and then
+builds `BM25Okapi` over the same analysed sentences and answers the same questions, so both
+are timed in one process. Resident memory is each one's growth in that process; for our
+index it counts the memory-mapped pages the questions touched.
 
     python benchmarks/scale.py                      # 10k, 100k, 1M
     python benchmarks/scale.py --sizes 10000 100000 --baseline-questions 50
@@ -31,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.analysis import analyze  # noqa: E402
 from index.articles import Article  # noqa: E402
-from index.build import analyse, merge_words  # noqa: E402
+from index.build import Builder  # noqa: E402
 from index.model import SearchIndex  # noqa: E402
 from index.passages import Passage  # noqa: E402
 from index.search import search  # noqa: E402
@@ -75,15 +77,14 @@ def questions(rng: np.random.Generator, p: np.ndarray, n: int) -> list[str]:
 
 def synthetic_data(sentences: list[str]) -> IndexData:
     """The sentences as articles of SENTENCES_PER_ARTICLE passages, analysed by our analyzer."""
-    passages, articles = [], []
+    builder = Builder()
     for a in range(0, len(sentences), SENTENCES_PER_ARTICLE):
         article_id = f"s{a // SENTENCES_PER_ARTICLE}"
         chunk = sentences[a:a + SENTENCES_PER_ARTICLE]
-        articles.append(Article(id=article_id, title=chunk[0], paragraphs=tuple(chunk)))
-        passages += [Passage(f"{article_id}.{i + 1}", article_id, i, "body", 0, text)
-                     for i, text in enumerate(chunk)]
-    terms, words = analyse(passages)
-    return IndexData("synthetic", articles, passages, terms, merge_words([words]))
+        builder.add(Article(id=article_id, title=chunk[0], paragraphs=tuple(chunk)),
+                    [Passage(f"{article_id}.{i + 1}", article_id, i, "body", 0, text)
+                     for i, text in enumerate(chunk)])
+    return builder.finish("synthetic")
 
 
 def rss_mb() -> float:
@@ -105,51 +106,62 @@ def timed(fn, items) -> list[float]:
     return out
 
 
-def one_size(n: int, n_questions: int, n_baseline: int) -> dict:
-    """Everything for one corpus size; runs in its own process."""
+def build_step(n: int, folder: Path) -> dict:
+    """Build the index of n sentences and save it to `folder` (its own process)."""
+    sentences, _, _ = corpus(n)
+    start = time.perf_counter()
+    data = synthetic_data(sentences)
+    SearchIndex(data, IndexSettings(top_k=10))  # the BM25 model is part of the build
+    build = time.perf_counter() - start
+    path = folder / "index.json"
+    save(data, path)
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    return {"build_s": build, "saved_mb": size / 1e6,
+            "build_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000}
+
+
+def serve_step(n: int, folder: Path, n_questions: int, n_baseline: int) -> dict:
+    """Load the saved index as the bot does and answer questions, then rank-bm25 in the same
+    process on the same questions (its own process, so memory is this size's alone)."""
     sentences, rng, p = corpus(n)
     asked = questions(rng, p, n_questions)
     settings = IndexSettings(top_k=10)
+    gc.collect()
     base_rss = rss_mb()
-
     start = time.perf_counter()
-    data = synthetic_data(sentences)
-    index = SearchIndex(data, settings)
-    passages, terms = data.passages, data.terms
-    build = time.perf_counter() - start
-    ours_rss = rss_mb() - base_rss
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "index.json"
-        save(data, path)
-        size_mb = path.stat().st_size / 1e6
-        start = time.perf_counter()
-        SearchIndex(load(path), settings)
-        load_s = time.perf_counter() - start
-
+    index = SearchIndex(load(folder / "index.json"), settings)
+    load_s = time.perf_counter() - start
     gc.freeze()  # as the bot service does: the index is long-lived
     term_lists = [analyze(q) for q in asked]
     search(index, asked[0], 10)  # compile and warm up
     full = timed(lambda q: search(index, q, 10), asked)
     core = timed(lambda t: index.best(t, 10), term_lists)
+    ours_rss = rss_mb() - base_rss  # mapped pages the questions touched count too
 
+    terms = [analyze(text) for text in sentences]
     before = rss_mb()
     start = time.perf_counter()
     baseline = BM25Okapi(terms, k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
     baseline_build = time.perf_counter() - start
     baseline_rss = rss_mb() - before
-    plain = timed(lambda t: baseline.get_top_n(t, passages, n=10), term_lists[:n_baseline])
-    # Spot check on the questions both answered: same scores for our best passages.
+    plain = timed(lambda t: baseline.get_top_n(t, sentences, n=10), term_lists[:n_baseline])
+    # Spot check: the same scores for our best passages as rank-bm25 gives them.
+    none = np.full(len(index), -1, dtype=np.int64)
     for t in term_lists[:5]:
-        best, _, bm25 = index.scorer.top(t, 10, index.prev * 0 - 1, index.next * 0 - 1,
-                                         index.article_row, np.zeros(len(index.article_ids)))
+        best, _, bm25 = index.scorer.top(t, 10, none, none, index.article_row,
+                                         np.zeros(len(index.article_ids)))
         assert np.array_equal(bm25, baseline.get_scores(t)[best])
-    return {"sentences": n, "build_s": build, "saved_mb": size_mb, "load_s": load_s,
-            "rss_mb": ours_rss, "search": percentiles(full), "scorer": percentiles(core),
-            "questions": len(asked), "baseline_build_s": baseline_build,
-            "baseline_rss_mb": baseline_rss, "baseline": percentiles(plain),
-            "baseline_questions": len(plain), "peak_rss_mb": resource.getrusage(
-                resource.RUSAGE_SELF).ru_maxrss / 1000}
+    return {"load_s": load_s, "rss_mb": ours_rss, "search": percentiles(full),
+            "scorer": percentiles(core), "questions": len(asked),
+            "baseline_build_s": baseline_build, "baseline_rss_mb": baseline_rss,
+            "baseline": percentiles(plain), "baseline_questions": len(plain)}
+
+
+def run_step(*args: str) -> dict:
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed\n{done.stderr}")
+    return json.loads(done.stdout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,22 +170,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--baseline-questions", type=int, default=200,
                         help="at most this many for rank-bm25 (it takes seconds each at 1M)")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--step", nargs=2, help=argparse.SUPPRESS)  # build|serve N
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.one:
-        limit = args.baseline_questions if args.one < 1_000_000 else min(args.baseline_questions, 30)
-        print(json.dumps(one_size(args.one, args.questions, limit)))
+    if args.step:
+        step, n = args.step[0], int(args.step[1])
+        if step == "build":
+            print(json.dumps(build_step(n, args.folder)))
+        else:
+            limit = args.baseline_questions if n < 1_000_000 else min(args.baseline_questions, 30)
+            print(json.dumps(serve_step(n, args.folder, args.questions, limit)))
         return 0
     print("sentences | build s | saved MB | load s | RSS MB | search p50/p99 ms | scorer p50/p99 ms"
           " || rank-bm25 build s | RSS MB | get_top_n p50/p99 ms (n) | speed-up p50 (search / scorer)")
     for n in args.sizes:
-        done = subprocess.run([sys.executable, __file__, "--one", str(n), "--questions",
-                               str(args.questions), "--baseline-questions",
-                               str(args.baseline_questions)], capture_output=True, text=True)
-        if done.returncode:
-            print(f"{n}: failed\n{done.stderr}")
-            return 1
-        r = json.loads(done.stdout)
+        with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
+            try:
+                r = run_step("--step", "build", str(n), "--folder", tmp)
+                r |= run_step("--step", "serve", str(n), "--folder", tmp, "--questions",
+                              str(args.questions), "--baseline-questions",
+                              str(args.baseline_questions))
+            except RuntimeError as exc:
+                print(f"{n}: {exc}")
+                return 1
         print(f"{n:>9,} | {r['build_s']:7.1f} | {r['saved_mb']:8.0f} | {r['load_s']:6.2f} | "
               f"{r['rss_mb']:6.0f} | {r['search'][0]:7.2f} / {r['search'][1]:6.2f} | "
               f"{r['scorer'][0]:6.2f} / {r['scorer'][1]:6.2f} || {r['baseline_build_s']:6.1f} | "

@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         splits = ["dev", "test"] if args.split == "both" else [args.split]
         sentences = regex_sentences(bench["articles"])
         systems: list[tuple[str, int, Callable[[list[Question]], Ranking]]] = [
-            ("ours (python -m index)" + (" *" if table else ""), len(data.passages),
+            ("ours (python -m index)" + (" *" if table else ""), len(data),
              lambda qs: run_cli(folder, qs, config)),
             ("rank-bm25, lower().split()", len(sentences),
              lambda qs: bm25_baseline(sentences, qs, lambda t: t.lower().split())),

@@ -114,31 +114,30 @@ def _term(piece: str) -> str | None:
     return stem(word)
 
 
-def analyze_spans(text: str) -> list[Term]:
-    """Terms of `text` in order, each with the character span of its surface word."""
-    terms: list[Term] = []
-    for start, end in _TOKENIZER.span_tokenize(text):
-        for piece, s, e in _parts(text[start:end], start):
-            term = _term(piece)
-            if term is not None:
-                terms.append(Term(term, s, e))
-    return terms
-
-
-def tokens(text: str) -> list[str]:
-    """The surface tokens of `text` (before stopwords and stemming)."""
-    return _TOKENIZER.tokenize(text)
+# Tokens never span whitespace, so text is analysed piece by piece between spaces, and each
+# distinct piece once: news text repeats its pieces ("said," "the") and this keeps building a
+# million sentences fast. `re`'s \S and str.split() agree on what whitespace is.
+_PIECES = re.compile(r"\S+")
 
 
 @lru_cache(maxsize=500_000)
-def token_words(token: str) -> tuple[tuple[str, str], ...]:
-    """(normalised word, term) for each word of a token that makes a term; cached, because
-    indexing a million sentences meets the same tokens again and again."""
-    return tuple((normalize_word(piece), t) for piece, _, _ in _parts(token, 0)
-                 if (t := _term(piece)) is not None)
+def piece_terms(piece: str) -> tuple[tuple[str, str, int, int], ...]:
+    """(normalised word, term, start, end) for each term of a piece of text without spaces."""
+    out = []
+    for start, end in _TOKENIZER.span_tokenize(piece):
+        for part, s, e in _parts(piece[start:end], start):
+            term = _term(part)
+            if term is not None:
+                out.append((normalize_word(part), term, s, e))
+    return tuple(out)
+
+
+def analyze_spans(text: str) -> list[Term]:
+    """Terms of `text` in order, each with the character span of its surface word."""
+    return [Term(term, m.start() + s, m.start() + e)
+            for m in _PIECES.finditer(text) for _, term, s, e in piece_terms(m.group())]
 
 
 def analyze(text: str) -> list[str]:
     """The terms BM25 sees for `text`: `analyze_spans` without the spans."""
-    return [term for token in tokens(text) for _, term in token_words(token)]
-
+    return [t[1] for piece in text.split() for t in piece_terms(piece)]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
+from array import array
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 
-from .analysis import token_words, tokens
-from .articles import load_articles
+import numpy as np
+
+from .analysis import piece_terms
+from .articles import Article, load_articles
 from .model import SearchIndex
-from .passages import Passage, article_passages
+from .passages import KINDS, Passage, article_passages
+from .scoring import doc_terms
 from .settings import IndexSettings
 from .store import IndexData, IndexFileError, fingerprint, load, save
 
@@ -31,63 +36,149 @@ def build_data(folder: Path, previous: IndexData | None = None) -> tuple[IndexDa
     `previous` was built keeps its passages and terms from there instead of being re-analysed."""
     stamp = fingerprint(folder)
     loaded = load_articles(folder)
-    cached = _by_file(previous) if previous else {}
-    items: list[Passage] = []
-    terms: list[list[str]] = []
-    article_words: dict[str, dict[str, list]] = {}
+    builder = Builder(previous)
     for article in loaded.articles:
-        hit = cached.get((article.source_file, article.sha256, article.id))
-        if hit is None or hit[0] != article:
-            passages = article_passages(article)
-            passage_terms, words = analyse(passages)
-        else:
-            _, passages, passage_terms, words = hit
-        items += passages
-        terms += passage_terms
-        article_words[article.id] = words
-    return IndexData(stamp, loaded.articles, items, terms, merge_words(article_words.values()),
-                     article_words), loaded.warnings
+        if not builder.reuse(article):
+            builder.add(article, article_passages(article))
+    return builder.finish(stamp), loaded.warnings
 
 
-def _by_file(data: IndexData) -> dict[tuple[str, str, str], tuple]:
-    """Each article of an index with its passages, terms and words, keyed by its file."""
-    spans: dict[str, list[int]] = {}
-    for i, passage in enumerate(data.passages):
-        spans.setdefault(passage.article_id, []).append(i)
-    out = {}
-    for article in data.articles:
-        rows = spans.get(article.id, [])
-        out[(article.source_file, article.sha256, article.id)] = (
-            article, [data.passages[i] for i in rows], [data.terms[i] for i in rows],
-            data.article_words.get(article.id, {}))
+class _PieceIds(dict):
+    """Text piece -> the term rows it makes; each distinct piece is analysed once."""
+
+    def __init__(self, builder: Builder):
+        super().__init__()
+        self.builder = builder
+
+    def __missing__(self, piece: str) -> tuple[int, ...]:
+        ids = tuple(self.builder.term_row(term) for _, term, _, _ in piece_terms(piece))
+        self[piece] = ids
+        return ids
+
+
+class Builder:
+    """Gathers articles, analysed or reused whole from a previous index, into `IndexData`."""
+
+    def __init__(self, previous: IndexData | None = None):
+        self.previous = previous
+        self.terms: list[str] = list(previous.terms) if previous else []
+        self.rows: dict[str, int] = {t: i for i, t in enumerate(self.terms)}
+        self.pieces = _PieceIds(self)
+        self.piece_counts: Counter[str] = Counter()   # of analysed text, for the vocabulary
+        self.kept: set[int] = set()                   # articles reused from `previous`
+        self.reusable = {(a.source_file, a.sha256, a.id): i
+                         for i, a in enumerate(previous.articles)} if previous else {}
+        self.articles: list[Article] = []
+        self.parts: dict[str, list] = {n: [] for n in ("raw", "lens", "text", "text_lens",
+                                                       "kinds", "paragraphs", "counts")}
+
+    def term_row(self, term: str) -> int:
+        row = self.rows.get(term)
+        if row is None:
+            row = self.rows[term] = len(self.terms)
+            self.terms.append(term)
+        return row
+
+    def add(self, article: Article, items: list[Passage]) -> None:
+        """Analyse an article's passages."""
+        raw, lens = array("i"), array("q")
+        encoded = [p.text.encode("utf-8") for p in items]
+        for p in items:
+            pieces = p.text.split()
+            self.piece_counts.update(pieces)
+            before = len(raw)
+            raw.extend(chain.from_iterable(map(self.pieces.__getitem__, pieces)))
+            lens.append(len(raw) - before)
+        self._append(_metadata(article), raw=np.frombuffer(raw, dtype=np.int32),
+                     lens=np.frombuffer(lens, dtype=np.int64), text=b"".join(encoded),
+                     text_lens=np.array([len(e) for e in encoded], dtype=np.int64),
+                     kinds=np.array([KINDS.index(p.kind) for p in items], dtype=np.uint8),
+                     paragraphs=np.array([p.paragraph for p in items], dtype=np.int32))
+
+    def reuse(self, article: Article) -> bool:
+        """Take an article whose file is unchanged from the previous index, if it has it."""
+        old = self.reusable.get((article.source_file, article.sha256, article.id))
+        prev = self.previous
+        if old is None or prev.articles[old] != _metadata(article):
+            return False
+        lo, hi = int(prev.article_start[old]), int(prev.article_start[old + 1])
+        ptr = prev.docs.ptr[lo:hi + 1]
+        tf = prev.docs.tf[ptr[0]:ptr[-1]]
+        running = np.concatenate(([0], np.cumsum(tf, dtype=np.int64)))
+        self.kept.add(old)
+        self._append(prev.articles[old], raw=np.repeat(prev.docs.terms[ptr[0]:ptr[-1]], tf),
+                     lens=running[ptr - ptr[0]][1:] - running[ptr - ptr[0]][:-1],
+                     text=prev.text[prev.text_ptr[lo]:prev.text_ptr[hi]].tobytes(),
+                     text_lens=np.diff(prev.text_ptr[lo:hi + 1]),
+                     kinds=prev.kinds[lo:hi], paragraphs=prev.paragraphs[lo:hi])
+        return True
+
+    def _append(self, article: Article, **columns) -> None:
+        self.articles.append(article)
+        for name, value in columns.items():
+            self.parts[name].append(value)
+        self.parts["counts"].append(len(columns["kinds"]))
+
+    def finish(self, stamp: str) -> IndexData:
+        parts = self.parts
+        raw = _concat(parts["raw"], np.int32)
+        docs, order = doc_terms(raw, _concat(parts["lens"], np.int64), len(self.terms))
+        terms = [self.terms[old] for old in order.tolist()]
+        starts = np.zeros(len(self.articles) + 1, dtype=np.int64)
+        np.cumsum(parts["counts"], out=starts[1:])
+        text_ptr = np.zeros(int(starts[-1]) + 1, dtype=np.int64)
+        np.cumsum(_concat(parts["text_lens"], np.int64), out=text_ptr[1:])
+        words, word_terms, word_counts = self._vocabulary(terms)
+        ids = [f"{a.id}.{k}" for a, n in zip(self.articles, parts["counts"]) for k in range(1, n + 1)]
+        return IndexData(stamp, self.articles, starts, _concat(parts["kinds"], np.uint8),
+                         _concat(parts["paragraphs"], np.int32), text_ptr,
+                         np.frombuffer(b"".join(parts["text"]), dtype=np.uint8), terms, docs,
+                         words, word_terms, word_counts,
+                         np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int32))
+
+    def _vocabulary(self, terms: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Words typo correction may pick: the previous index's, less those of the articles
+        that changed or went, plus those of the articles analysed now."""
+        counts: Counter[str] = Counter()
+        term_of: dict[str, str] = {}
+        prev = self.previous
+        if prev is not None:
+            for word, row, count in zip(prev.words, prev.word_terms.tolist(),
+                                        prev.word_counts.tolist()):
+                counts[word] = count
+                term_of[word] = prev.terms[row]
+            gone: Counter[str] = Counter()
+            for old in set(range(len(prev.articles))) - self.kept:
+                for i in range(int(prev.article_start[old]), int(prev.article_start[old + 1])):
+                    gone.update(prev.passage_text(i).split())
+            for word, count in _word_counts(gone, term_of).items():
+                counts[word] -= count
+        for word, count in _word_counts(self.piece_counts, term_of).items():
+            counts[word] += count
+        row = {t: i for i, t in enumerate(terms)}
+        kept = sorted(((-c, w) for w, c in counts.items() if c > 0 and term_of[w] in row))
+        return ([w for _, w in kept], np.array([row[term_of[w]] for _, w in kept], dtype=np.int32),
+                np.array([-c for c, _ in kept], dtype=np.int64))
+
+
+def _word_counts(piece_counts: Counter[str], term_of: dict[str, str]) -> Counter[str]:
+    """How often each alphabetic word occurs, from how often each piece does."""
+    out: Counter[str] = Counter()
+    for piece, count in piece_counts.items():
+        for word, term, _, _ in piece_terms(piece):
+            if word.isalpha():
+                out[word] += count
+                term_of[word] = term
     return out
 
 
-def analyse(items: list[Passage]) -> tuple[list[list[str]], dict[str, list]]:
-    """Each passage's terms, and the words they came from (word -> [term, count]), which
-    typo correction picks from."""
-    terms: list[list[str]] = []
-    counts: Counter[str] = Counter()
-    for passage in items:
-        found = tokens(passage.text)
-        counts.update(found)
-        terms.append([term for token in found for _, term in token_words(token)])
-    words: dict[str, list] = {}
-    for token, count in counts.items():
-        for word, term in token_words(token):
-            if word.isalpha():
-                entry = words.setdefault(word, [term, 0])
-                entry[1] += count
-    return terms, words
+def _metadata(article: Article) -> Article:
+    """An article as the index keeps it: its text lives in the passages."""
+    return replace(article, paragraphs=(), bio=())
 
 
-def merge_words(parts) -> dict[str, list]:
-    """Several articles' words as one vocabulary, most frequent first."""
-    total: dict[str, list] = {}
-    for words in parts:
-        for word, (term, count) in words.items():
-            total.setdefault(word, [term, 0])[1] += count
-    return dict(sorted(total.items(), key=lambda item: -item[1][1]))
+def _concat(parts: list, dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
 
 
 def open_index(settings: IndexSettings, *, rebuild: bool = False, save_index: bool = True,
@@ -105,16 +196,24 @@ def open_index(settings: IndexSettings, *, rebuild: bool = False, save_index: bo
             reason = str(exc) if not rebuild else reason
         else:
             if not rebuild and saved.fingerprint == fingerprint(settings.seeds):
-                return SearchIndex(saved, settings), OpenReport(False, "saved index is current")
+                index = SearchIndex(saved, settings)
+                if index.model_built:  # scoring settings changed: keep the new model too
+                    _save(index.data, settings, [])
+                return index, OpenReport(False, "saved index is current")
             reason = reason if rebuild else "the articles changed since the index was saved"
     log.info("building the index: %s", reason)
     data, warnings = build_data(settings.seeds, previous or saved)
     for warning in warnings:
         log.warning("%s", warning)
+    index = SearchIndex(data, settings)
+    if save_index:
+        _save(data, settings, warnings)
+    return index, OpenReport(True, reason, warnings)
+
+
+def _save(data: IndexData, settings: IndexSettings, warnings: list[str]) -> None:
     try:
-        if save_index:
-            save(data, settings.index_path)
+        save(data, settings.index_path)
     except OSError as exc:
         log.warning("could not save the index to %s: %s", settings.index_path, exc)
         warnings.append(f"index not saved: {exc}")
-    return SearchIndex(data, settings), OpenReport(True, reason, warnings)

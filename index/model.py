@@ -1,16 +1,54 @@
-"""The in-memory index: passages, their BM25 scores, and the lookups search needs."""
+"""The in-memory index: passages, their BM25 scores, and the lookups search needs.
+
+Everything per passage lives in arrays (memory-mapped when loaded from disk); `Passage`
+objects are made only for the few passages an answer shows.
+"""
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 
 from .articles import Article
-from .passages import Passage
-from .scoring import Scorer, build_matrix
+from .passages import KINDS, Passage
+from .scoring import ScoreMatrix, Scorer, merge_docs, score_matrix
 from .settings import IndexSettings
 from .store import IndexData
+
+#: rank-bm25's default length normalisation, for whole articles.
+ARTICLE_B = 0.75
+
+
+class PassageTable(Sequence):
+    """The passages in reading order, made on demand from the index's columns."""
+
+    def __init__(self, data: IndexData, article_ids: list[str], article_row: np.ndarray):
+        self.data = data
+        self.article_ids = article_ids
+        self.article_row = article_row
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        d = self.data
+        a = int(self.article_row[i])
+        position = i - int(d.article_start[a])
+        return Passage(f"{self.article_ids[a]}.{position + 1}", self.article_ids[a], position,
+                       KINDS[d.kinds[i]], int(d.paragraphs[i]), d.passage_text(i))
+
+    def id_of(self, i: int) -> str:
+        a = int(self.article_row[i])
+        return f"{self.article_ids[a]}.{i - int(self.data.article_start[a]) + 1}"
 
 
 class SearchIndex:
@@ -23,43 +61,66 @@ class SearchIndex:
     def __init__(self, data: IndexData, settings: IndexSettings):
         self.data = data
         self.settings = settings
-        self.passages: list[Passage] = data.passages
         self.articles: dict[str, Article] = {a.id: a for a in data.articles}
-        self.by_id: dict[str, int] = {p.id: i for i, p in enumerate(self.passages)}
-        self.sorted_ids: list[str] = sorted(self.by_id)  # for prefix lookups as people type
-        self.counts: dict[str, int] = {}
-        self.bylines: dict[str, int] = {}  # article id -> its byline passage
-        for i, p in enumerate(self.passages):
-            self.counts[p.article_id] = self.counts.get(p.article_id, 0) + 1
-            if p.kind == "byline":
-                self.bylines[p.article_id] = i
-        self.vocabulary: dict[str, list] = data.words
-        self.words_by_frequency: list[str] = list(data.words)  # saved most frequent first
-        self.words_by_letter: dict[str, list[str]] = {}  # typo correction keeps the first letter
-        for word in self.words_by_frequency:
-            self.words_by_letter.setdefault(word[:1], []).append(word)
-        self.scorer = Scorer(build_matrix(data.terms, settings.k1, settings.b, settings.epsilon))
         self.article_ids: list[str] = [a.id for a in data.articles]
-        row = {a: i for i, a in enumerate(self.article_ids)}
-        self.article_row = np.array([row[p.article_id] for p in self.passages], dtype=np.int64)
-        article_terms: dict[str, list[str]] = {a: [] for a in self.article_ids}
-        for passage, terms in zip(self.passages, data.terms):
-            article_terms[passage.article_id].extend(terms)
-        self.article_scorer = Scorer(build_matrix(list(article_terms.values()), settings.k1,
-                                                  0.75, settings.epsilon))
+        self._article_number = {a: i for i, a in enumerate(self.article_ids)}
+        n = len(data)
+        self.article_row = np.repeat(np.arange(len(self.article_ids), dtype=np.int64),
+                                     np.diff(data.article_start))
+        self.passages = PassageTable(data, self.article_ids, self.article_row)
+        self.bylines: dict[str, int] = {  # article id -> its byline passage
+            self.article_ids[self.article_row[i]]: i
+            for i in np.flatnonzero(data.kinds == KINDS.index("byline")).tolist()}
+        self.term_row: dict[str, int] = dict(zip(data.terms, range(len(data.terms))))
+        self.model_built = False
+        self.scorer, self.article_scorer = self._scorers()
         # Neighbours within the same article, -1 where there is none.
-        n = len(self.passages)
-        same_prev = [i > 0 and self.passages[i - 1].article_id == self.passages[i].article_id
-                     for i in range(n)]
-        self.prev = np.array([i - 1 if same_prev[i] else -1 for i in range(n)], dtype=np.int64)
-        self.next = np.array([i + 1 if i + 1 < n and same_prev[i + 1] else -1 for i in range(n)],
-                             dtype=np.int64)
+        rows = np.arange(n, dtype=np.int64)
+        same = self.article_row[1:] == self.article_row[:-1]
+        self.prev = np.full(n, -1, dtype=np.int64)
+        self.prev[1:][same] = rows[:-1][same]
+        self.next = np.full(n, -1, dtype=np.int64)
+        self.next[:-1][same] = rows[1:][same]
+
+    def _scorers(self) -> tuple[Scorer, Scorer]:
+        """The saved model when it was built with these settings; otherwise build it now."""
+        d, s = self.data, self.settings
+        key = (float(s.k1), float(s.b), float(s.epsilon))
+        if d.score_key != key or not d.scores:
+            passages = score_matrix(self.term_row, d.docs, s.k1, s.b, s.epsilon)
+            articles = score_matrix(self.term_row, merge_docs(d.docs, d.article_start, len(d.terms)),
+                                    s.k1, ARTICLE_B, s.epsilon)
+            d.scores = {"p_indptr": passages.indptr, "p_docs": passages.docs,
+                        "p_contrib": passages.contrib, "a_indptr": articles.indptr,
+                        "a_docs": articles.docs, "a_contrib": articles.contrib}
+            d.score_key = key
+            self.model_built = True
+        sc = d.scores
+        return (Scorer(ScoreMatrix(self.term_row, sc["p_indptr"], sc["p_docs"], sc["p_contrib"],
+                                   len(d))),
+                Scorer(ScoreMatrix(self.term_row, sc["a_indptr"], sc["a_docs"], sc["a_contrib"],
+                                   len(self.article_ids))))
 
     def __len__(self) -> int:
-        return len(self.passages)
+        return len(self.data)
+
+    @cached_property
+    def vocabulary(self) -> dict[str, tuple[str, int]]:
+        """Surface word -> (its term, how often it occurs), for typo correction."""
+        d = self.data
+        return {w: (d.terms[t], c) for w, t, c in
+                zip(d.words, d.word_terms.tolist(), d.word_counts.tolist())}
+
+    @cached_property
+    def words_by_letter(self) -> dict[str, list[str]]:
+        """Words by first letter, most frequent first (typo correction keeps the first letter)."""
+        out: dict[str, list[str]] = {}
+        for word in self.data.words:
+            out.setdefault(word[:1], []).append(word)
+        return out
 
     def has_term(self, term: str) -> bool:
-        return term in self.scorer.matrix.terms
+        return term in self.term_row
 
     def bm25_scores(self, terms: list[str]) -> np.ndarray:
         """Every passage's score: exactly `BM25Okapi(passage terms).get_scores(terms)`."""
@@ -81,16 +142,25 @@ class SearchIndex:
 
     def term_rows(self, terms: set[str]) -> dict[int, str]:
         """The matrix rows of these terms (unknown terms have none)."""
-        rows = self.scorer.matrix.terms
-        return {rows[t]: t for t in terms if t in rows}
+        return {self.term_row[t]: t for t in terms if t in self.term_row}
 
     def terms_in(self, i: int, rows: dict[int, str]) -> set[str]:
         """Which of the terms behind `rows` passage i holds."""
-        return {rows[r] for r in self.scorer.matrix.term_rows(i) if r in rows}
+        return {rows[r] for r in self.data.docs.rows_of(i).tolist() if r in rows}
+
+    def row_of(self, passage_id: str) -> int | None:
+        """The row of a passage id such as `001.12`, or None."""
+        article_id, _, number = passage_id.rpartition(".")
+        a = self._article_number.get(article_id)
+        if a is None or not number.isdigit() or str(int(number)) != number:
+            return None
+        start, end = int(self.data.article_start[a]), int(self.data.article_start[a + 1])
+        row = start + int(number) - 1
+        return row if start <= row < end else None
 
     def passage(self, passage_id: str) -> Passage | None:
-        index = self.by_id.get(passage_id)
-        return None if index is None else self.passages[index]
+        row = self.row_of(passage_id)
+        return None if row is None else self.passages[row]
 
     def lookup(self, some_id: str) -> tuple[Passage | None, Article | None]:
         """What a typed id names: (passage, its article), (None, article), or (None, None)."""
@@ -100,25 +170,23 @@ class SearchIndex:
 
     def ids_starting(self, prefix: str, limit: int) -> list[str]:
         """Passage ids beginning with `prefix`, in sorted order, at most `limit`."""
-        start = bisect.bisect_left(self.sorted_ids, prefix)
+        order, id_of = self.data.id_order, self.passages.id_of
+        start = bisect.bisect_left(range(len(order)), prefix, key=lambda k: id_of(int(order[k])))
         found = []
-        for some_id in self.sorted_ids[start:start + limit]:
+        for k in range(start, min(start + limit, len(order))):
+            some_id = id_of(int(order[k]))
             if not some_id.startswith(prefix):
                 break
             found.append(some_id)
         return found
 
     def passage_count(self, article_id: str) -> int:
-        return self.counts.get(article_id, 0)
+        a = self._article_number.get(article_id)
+        return 0 if a is None else int(self.data.article_start[a + 1] - self.data.article_start[a])
 
     def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
         """Passages just before and after, within the same article."""
-        i = self.by_id[passage.id]
-        lo, hi = i, i
-        while lo > 0 and i - lo < before and self.passages[lo - 1].article_id == passage.article_id:
-            lo -= 1
-        while (hi + 1 < len(self.passages) and hi - i < after
-               and self.passages[hi + 1].article_id == passage.article_id):
-            hi += 1
-        return self.passages[lo:i], self.passages[i + 1:hi + 1]
-
+        i = self.row_of(passage.id)
+        a = self._article_number[passage.article_id]
+        start, end = int(self.data.article_start[a]), int(self.data.article_start[a + 1])
+        return self.passages[max(start, i - before):i], self.passages[i + 1:min(end, i + 1 + after)]

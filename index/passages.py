@@ -17,6 +17,9 @@ PASSAGE_VERSION = 1
 #: A quotation longer than this many sentences is kept as separate sentences.
 MAX_QUOTE_SENTENCES = 8
 
+#: What a passage is, in the order the saved index numbers them.
+KINDS = ("headline", "standfirst", "body", "byline", "bio")
+
 _OPEN, _CLOSE = "“", "”"
 
 

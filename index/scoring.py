@@ -29,32 +29,136 @@ class ScoreMatrix:
     docs: np.ndarray     # int32, ascending within each term
     contrib: np.ndarray  # float64, rank-bm25's contribution of the term to the passage
     n_docs: int
-    doc_ptr: np.ndarray    # int64, n_docs + 1: the same pairs by passage ...
-    doc_terms: np.ndarray  # int32: ... term rows of passage d are doc_terms[doc_ptr[d]:doc_ptr[d+1]]
-
-    def term_rows(self, doc: int) -> list[int]:
-        """The rows of the terms passage `doc` holds."""
-        return self.doc_terms[self.doc_ptr[doc]:self.doc_ptr[doc + 1]].tolist()
 
     def rows(self, query: list[str]) -> np.ndarray:
         """Row numbers of the query's known terms, repeats kept, in query order."""
         return np.array([self.terms[t] for t in query if t in self.terms], dtype=np.int64)
 
 
-def build_matrix(corpus: list[list[str]], k1: float, b: float, epsilon: float) -> ScoreMatrix:
-    """The contribution matrix of `BM25Okapi(corpus, k1=k1, b=b, epsilon=epsilon)`."""
-    n_docs = len(corpus)
-    terms: dict[str, int] = {}  # first appearance order: the order rank-bm25 sums idf in
-    flat = np.fromiter((terms.setdefault(t, len(terms)) for doc in corpus for t in doc),
-                       dtype=np.int64, count=sum(len(doc) for doc in corpus))
-    doc_len = np.array([len(doc) for doc in corpus], dtype=np.int64)
-    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), doc_len)
-    # (term, doc) pairs with their counts, sorted by term then doc.
-    pairs, freq = np.unique(flat * max(n_docs, 1) + doc_of, return_counts=True)
-    pair_term, pair_doc = np.divmod(pairs, max(n_docs, 1))
-    df = np.bincount(pair_term, minlength=len(terms))
+@dataclass
+class DocTerms:
+    """Each document's distinct terms in the order they first appear in it, with counts.
 
-    idf = np.empty(len(terms))
+    Term rows are numbered in the order terms first appear in the corpus, which is the order
+    rank-bm25 sums idf in; it is all BM25Okapi needs, and far smaller than the texts.
+    """
+
+    ptr: np.ndarray    # int64, n_docs + 1: doc d holds terms[ptr[d]:ptr[d+1]]
+    terms: np.ndarray  # int32 term rows
+    tf: np.ndarray     # int32 counts
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.ptr) - 1
+
+    def rows_of(self, doc: int) -> np.ndarray:
+        return self.terms[self.ptr[doc]:self.ptr[doc + 1]]
+
+
+@numba.njit(cache=True, nogil=True)
+def _distinct(raw, lens, n_ids):  # pragma: no cover - compiled
+    """Per doc: distinct ids in first-appearance order with counts, ids renumbered by first
+    appearance in the whole corpus. Returns ptr, terms, tf and the old id of each new id."""
+    new_id = np.full(n_ids, -1, dtype=np.int64)
+    order = np.empty(n_ids, dtype=np.int64)
+    last_doc = np.full(n_ids, -1, dtype=np.int64)
+    slot = np.empty(n_ids, dtype=np.int64)
+    ptr = np.empty(len(lens) + 1, dtype=np.int64)
+    terms = np.empty(len(raw), dtype=np.int32)
+    tf = np.empty(len(raw), dtype=np.int32)
+    n_new = 0
+    out = 0
+    at = 0
+    for d in range(len(lens)):
+        ptr[d] = out
+        for j in range(at, at + lens[d]):
+            t = raw[j]
+            if new_id[t] < 0:
+                new_id[t] = n_new
+                order[n_new] = t
+                n_new += 1
+            t = new_id[t]
+            if last_doc[t] != d:
+                last_doc[t] = d
+                slot[t] = out
+                terms[out] = t
+                tf[out] = 1
+                out += 1
+            else:
+                tf[slot[t]] += 1
+        at += lens[d]
+    ptr[len(lens)] = out
+    return ptr, terms[:out].copy(), tf[:out].copy(), order[:n_new].copy()
+
+
+def doc_terms(raw: np.ndarray, lens: np.ndarray, n_ids: int) -> tuple[DocTerms, np.ndarray]:
+    """`DocTerms` of docs given as one run of term ids (`lens` ids each), and for each new
+    row the id it had in `raw` (ids unused by any doc get no row)."""
+    ptr, terms, tf, order = _distinct(np.asarray(raw, dtype=np.int64),
+                                      np.asarray(lens, dtype=np.int64), max(n_ids, 1))
+    return DocTerms(ptr, terms, tf), order
+
+
+@numba.njit(cache=True, nogil=True)
+def _merge(ptr, terms, tf, group_start, n_terms):  # pragma: no cover - compiled
+    """Docs grouped by consecutive ranges into one doc each (tf summed, first appearance order)."""
+    last = np.full(n_terms, -1, dtype=np.int64)
+    slot = np.empty(n_terms, dtype=np.int64)
+    n_groups = len(group_start) - 1
+    out_ptr = np.empty(n_groups + 1, dtype=np.int64)
+    out_terms = np.empty(len(terms), dtype=np.int32)
+    out_tf = np.empty(len(terms), dtype=np.int32)
+    out = 0
+    for g in range(n_groups):
+        out_ptr[g] = out
+        for j in range(ptr[group_start[g]], ptr[group_start[g + 1]]):
+            t = terms[j]
+            if last[t] != g:
+                last[t] = g
+                slot[t] = out
+                out_terms[out] = t
+                out_tf[out] = tf[j]
+                out += 1
+            else:
+                out_tf[slot[t]] += tf[j]
+    out_ptr[n_groups] = out
+    return out_ptr, out_terms[:out].copy(), out_tf[:out].copy()
+
+
+def merge_docs(docs: DocTerms, group_start: np.ndarray, n_terms: int) -> DocTerms:
+    """Passages to whole articles: the docs `group_start[g]:group_start[g+1]` become doc g."""
+    return DocTerms(*_merge(docs.ptr, docs.terms, docs.tf,
+                            np.asarray(group_start, dtype=np.int64), max(n_terms, 1)))
+
+
+@numba.njit(cache=True, nogil=True)
+def _transpose(ptr, terms, tf, n_terms):  # pragma: no cover - compiled
+    """Doc-major pairs to term-major: indptr, docs ascending per term, and their tf."""
+    indptr = np.zeros(n_terms + 1, dtype=np.int64)
+    for t in terms:
+        indptr[t + 1] += 1
+    for t in range(n_terms):
+        indptr[t + 1] += indptr[t]
+    fill = indptr[:-1].copy()
+    docs = np.empty(len(terms), dtype=np.int32)
+    out_tf = np.empty(len(terms), dtype=np.int32)
+    for d in range(len(ptr) - 1):
+        for j in range(ptr[d], ptr[d + 1]):
+            t = terms[j]
+            docs[fill[t]] = d
+            out_tf[fill[t]] = tf[j]
+            fill[t] += 1
+    return indptr, docs, out_tf
+
+
+def score_matrix(terms: dict[str, int], docs: DocTerms, k1: float, b: float,
+                 epsilon: float) -> ScoreMatrix:
+    """The contribution matrix of `BM25Okapi(corpus, k1=k1, b=b, epsilon=epsilon)` for the
+    corpus `docs` describes, its term rows numbered by first appearance."""
+    n_docs, n_terms = docs.n_docs, len(terms)
+    indptr, post_docs, post_tf = _transpose(docs.ptr, docs.terms, docs.tf, n_terms)
+    df = np.diff(indptr)
+    idf = np.empty(n_terms)
     idf_sum, negative = 0.0, []
     for t, count in enumerate(df.tolist()):  # math.log and this order, exactly as rank-bm25
         value = math.log(n_docs - count + 0.5) - math.log(count + 0.5)
@@ -62,20 +166,28 @@ def build_matrix(corpus: list[list[str]], k1: float, b: float, epsilon: float) -
         idf_sum += value
         if value < 0:
             negative.append(t)
-    if len(terms):
-        idf[negative] = epsilon * (idf_sum / len(terms))
+    if n_terms:
+        idf[negative] = epsilon * (idf_sum / n_terms)
 
+    running = np.concatenate(([0], np.cumsum(docs.tf, dtype=np.int64)))
+    doc_len = running[docs.ptr[1:]] - running[docs.ptr[:-1]]
     avgdl = int(doc_len.sum()) / n_docs if n_docs else 1.0
     norm = k1 * (1 - b + b * doc_len / avgdl)          # rank-bm25's denominator term, per doc
-    q_freq = freq.astype(np.int64)
-    contrib = idf[pair_term] * (q_freq * (k1 + 1) / (q_freq + norm[pair_doc]))
-    indptr = np.zeros(len(terms) + 1, dtype=np.int64)
-    np.cumsum(df, out=indptr[1:])
-    by_doc = np.argsort(pair_doc, kind="stable")
-    doc_ptr = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pair_doc, minlength=n_docs), out=doc_ptr[1:])
-    return ScoreMatrix(terms, indptr, pair_doc.astype(np.int32), contrib, n_docs, doc_ptr,
-                       pair_term[by_doc].astype(np.int32))
+    q_freq = post_tf.astype(np.int64)
+    term_of = np.repeat(np.arange(n_terms, dtype=np.int64), df)
+    contrib = idf[term_of] * (q_freq * (k1 + 1) / (q_freq + norm[post_docs]))
+    return ScoreMatrix(terms, indptr, post_docs, contrib, n_docs)
+
+
+def build_matrix(corpus: list[list[str]], k1: float, b: float, epsilon: float) -> ScoreMatrix:
+    """The contribution matrix of `BM25Okapi(corpus, k1=k1, b=b, epsilon=epsilon)`."""
+    ids: dict[str, int] = {}
+    raw = np.fromiter((ids.setdefault(t, len(ids)) for doc in corpus for t in doc),
+                      dtype=np.int64, count=sum(len(doc) for doc in corpus))
+    docs, order = doc_terms(raw, [len(doc) for doc in corpus], len(ids))
+    names = list(ids)
+    return score_matrix({names[old]: row for row, old in enumerate(order.tolist())}, docs,
+                        k1, b, epsilon)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -1,7 +1,10 @@
-"""The saved index: plain JSON (data, never code), versioned, fingerprinted, written atomically.
+"""The saved index: a small JSON manifest beside a folder of `.npy` arrays (data, never code).
 
-It holds what is costly to recompute (sentences and analysed terms); the BM25 model is
-rebuilt from the stored terms on load, which keeps the file independent of rank-bm25.
+The arrays are memory-mapped when loaded, so a million sentences open in a moment and several
+bot processes on one machine share the same pages. A save writes a new array folder, then
+swaps the manifest in with one atomic rename: a reader sees the old index or the new one,
+never half of one. The manifest names its folder, is versioned, and carries the fingerprint
+of the articles it was built from.
 """
 
 from __future__ import annotations
@@ -9,16 +12,30 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
+import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from . import analysis, passages
 from .articles import Article, article_files
-from .passages import Passage
+from .scoring import DocTerms
 
 FORMAT = "newsquote-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+
+# name -> dtype of every array the index saves; `scores_*` only once a model was built.
+_ARRAYS = {
+    "article_start": np.int64, "kinds": np.uint8, "paragraphs": np.int32,
+    "text_ptr": np.int64, "text": np.uint8, "terms": np.uint8,
+    "doc_ptr": np.int64, "doc_terms": np.int32, "doc_tf": np.int32,
+    "words": np.uint8, "word_terms": np.int32, "word_counts": np.int64, "id_order": np.int32,
+}
+_SCORE_ARRAYS = {"p_indptr": np.int64, "p_docs": np.int32, "p_contrib": np.float64,
+                 "a_indptr": np.int64, "a_docs": np.int32, "a_contrib": np.float64}
 
 
 class IndexFileError(ValueError):
@@ -27,12 +44,34 @@ class IndexFileError(ValueError):
 
 @dataclass
 class IndexData:
+    """Everything the index knows, as arrays a search reads in place.
+
+    Passage i is row i: its article is the one whose `article_start` range holds i, its text
+    the utf-8 bytes `text[text_ptr[i]:text_ptr[i+1]]`. Articles keep their metadata only;
+    their text lives in the passages.
+    """
+
     fingerprint: str
     articles: list[Article]
-    passages: list[Passage]
-    terms: list[list[str]]          # analysed terms of each passage, same order
-    words: dict[str, list]          # surface word -> [term, count], for spelling correction
-    article_words: dict[str, dict[str, list]] = field(default_factory=dict)  # the same, per article
+    article_start: np.ndarray   # int64, len(articles) + 1
+    kinds: np.ndarray           # uint8 codes into passages.KINDS
+    paragraphs: np.ndarray      # int32, -1 outside the body
+    text_ptr: np.ndarray        # int64, passages + 1
+    text: np.ndarray            # uint8
+    terms: list[str]            # the term of each row, in order of first appearance
+    docs: DocTerms              # each passage's terms and counts
+    words: list[str]            # surface words for typo correction, most frequent first
+    word_terms: np.ndarray      # int32: the term row each word makes
+    word_counts: np.ndarray     # int64
+    id_order: np.ndarray        # int32: passage rows in the sorted order of their ids
+    scores: dict[str, np.ndarray] = field(default_factory=dict)  # a built model's matrices
+    score_key: tuple[float, float, float] | None = None           # ... for these k1, b, epsilon
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def passage_text(self, i: int) -> str:
+        return self.text[self.text_ptr[i]:self.text_ptr[i + 1]].tobytes().decode("utf-8")
 
 
 def fingerprint(folder: Path) -> str:
@@ -45,60 +84,167 @@ def fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def save(data: IndexData, path: Path) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
-    payload = {
-        "format": FORMAT, "version": FORMAT_VERSION, "fingerprint": data.fingerprint,
-        "articles": [asdict(a) for a in data.articles],
-        "passages": [asdict(p) for p in data.passages],
-        "terms": data.terms, "words": data.words, "article_words": data.article_words,
+def _lines(items: list[str]) -> np.ndarray:
+    """Words and terms never hold whitespace, so a newline-joined blob keeps them apart."""
+    return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8)
+
+
+def _unlines(blob: np.ndarray, count: int) -> list[str]:
+    items = blob.tobytes().decode("utf-8").split("\n") if count else []
+    if len(items) != count:
+        raise ValueError(f"expected {count} entries, found {len(items)}")
+    return items
+
+
+def _arrays(data: IndexData) -> dict[str, np.ndarray]:
+    arrays = {
+        "article_start": data.article_start, "kinds": data.kinds, "paragraphs": data.paragraphs,
+        "text_ptr": data.text_ptr, "text": data.text, "terms": _lines(data.terms),
+        "doc_ptr": data.docs.ptr, "doc_terms": data.docs.terms, "doc_tf": data.docs.tf,
+        "words": _lines(data.words), "word_terms": data.word_terms,
+        "word_counts": data.word_counts, "id_order": data.id_order, **data.scores,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return {name: np.ascontiguousarray(a, dtype=(_ARRAYS | _SCORE_ARRAYS)[name])
+            for name, a in arrays.items()}
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        os.chmod(tmp, 0o644)  # readable by the bot's user when another account builds it
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save(data: IndexData, path: Path) -> None:
+    """Write the arrays to a new folder, then atomically point the manifest at it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f"{path.name}.arrays-"
+    staging = Path(tempfile.mkdtemp(prefix=f".{prefix}", dir=path.parent))
+    folder = path.parent / f"{prefix}{secrets.token_hex(6)}"
+    tmp = None
+    try:
+        for name, array in _arrays(data).items():
+            target = staging / f"{name}.npy"
+            with open(target, "wb") as handle:
+                np.save(handle, array, allow_pickle=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(target, 0o644)  # readable by the bot's user when another account builds it
+        os.chmod(staging, 0o755)
+        os.rename(staging, folder)
+        manifest = {
+            "format": FORMAT, "version": FORMAT_VERSION, "fingerprint": data.fingerprint,
+            "arrays": folder.name, "passages": len(data), "terms": len(data.terms),
+            "words": len(data.words), "score_key": data.score_key if data.scores else None,
+            "articles": [asdict(a) for a in data.articles],
+        }
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.chmod(tmp, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, ensure_ascii=False, separators=(",", ":"))
+            json.dump(manifest, handle, ensure_ascii=False, separators=(",", ":"))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        _fsync(path.parent)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
         raise
+    # Older folders go; a process that mapped one keeps its pages until it lets go.
+    for old in path.parent.glob(f"{prefix}*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _load_array(folder: Path, name: str, dtype) -> np.ndarray:
+    try:
+        array = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+    except ValueError:  # an empty array cannot be mapped; it is also tiny
+        array = np.load(folder / f"{name}.npy", allow_pickle=False)
+    if array.dtype != np.dtype(dtype) or array.ndim != 1:
+        raise ValueError(f"{name} is {array.dtype} with {array.ndim} dimensions")
+    return array.view(np.ndarray)  # a plain array over the mapped pages
+
+
+def _check_ptr(name: str, ptr: np.ndarray, count: int, end: int) -> None:
+    """An offsets array: count + 1 entries from 0 to `end`, never decreasing."""
+    if len(ptr) != count + 1 or ptr[0] != 0 or ptr[-1] != end or (np.diff(ptr) < 0).any():
+        raise ValueError(f"{name} is not a valid offsets array")
+
+
+def _check_rows(name: str, rows: np.ndarray, limit: int) -> None:
+    if len(rows) and (rows.min() < 0 or rows.max() >= limit):
+        raise ValueError(f"{name} points outside 0..{limit - 1}")
 
 
 def load(path: Path) -> IndexData:
     """Read a saved index; raises `IndexFileError` saying what is wrong with it."""
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexFileError(f"no saved index at {path}")
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise IndexFileError(f"saved index {path} is corrupt or truncated ({exc})")
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexFileError(f"{path} is not a {FORMAT} file")
-    if type(payload.get("version")) is not int or payload["version"] != FORMAT_VERSION:
-        raise IndexFileError(f"saved index {path} has format version {payload.get('version')!r}, "
+    if type(manifest.get("version")) is not int or manifest["version"] != FORMAT_VERSION:
+        raise IndexFileError(f"saved index {path} has format version {manifest.get('version')!r}, "
                              f"this program reads {FORMAT_VERSION}")
     try:
-        articles = [Article(**{**a, "paragraphs": tuple(a["paragraphs"]), "bio": tuple(a["bio"])})
-                    for a in payload["articles"]]
-        items = [Passage(**p) for p in payload["passages"]]
-        terms = payload["terms"]
-        words = payload["words"]
-        article_words = payload.get("article_words", {})
-        known = {a.id for a in articles}
-        ok = (isinstance(payload["fingerprint"], str) and len(terms) == len(items)
-              and len(known) == len(articles)
-              and all(isinstance(p.text, str) and p.article_id in known for p in items)
-              and all(isinstance(t, list) and all(isinstance(w, str) for w in t) for t in terms)
-              and isinstance(words, dict)
-              and all(isinstance(v, list) and len(v) == 2 and isinstance(v[0], str)
-                      and isinstance(v[1], int) for v in words.values())
-              and isinstance(article_words, dict)
-              and all(isinstance(w, dict) for w in article_words.values()))
-    except (KeyError, TypeError, AttributeError) as exc:
+        return _read(path, manifest)
+    except FileNotFoundError as exc:
+        raise IndexFileError(f"saved index {path} is missing its arrays ({exc.filename})")
+    except (OSError, KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError) as exc:
         raise IndexFileError(f"saved index {path} is malformed ({exc})")
-    if not ok:
-        raise IndexFileError(f"saved index {path} is malformed (inconsistent fields)")
-    return IndexData(payload["fingerprint"], articles, items, terms, words, article_words)
+
+
+def _read(path: Path, manifest: dict) -> IndexData:
+    name = manifest["arrays"]
+    if not (isinstance(name, str) and name.startswith(f"{path.name}.arrays-") and "/" not in name):
+        raise ValueError("bad arrays folder name")
+    folder = path.parent / name
+    a = {n: _load_array(folder, n, t) for n, t in _ARRAYS.items()}
+    key = manifest["score_key"]
+    scores = {n: _load_array(folder, n, t) for n, t in _SCORE_ARRAYS.items()} if key else {}
+    articles = [Article(**{**item, "paragraphs": (), "bio": ()}) for item in manifest["articles"]]
+    if not isinstance(manifest["fingerprint"], str) or len({x.id for x in articles}) != len(articles):
+        raise ValueError("bad fingerprint or repeated article ids")
+    if not all(isinstance(x.id, str) and isinstance(x.title, str) for x in articles):
+        raise ValueError("an article without a text id or title")
+    n, n_articles = int(manifest["passages"]), len(articles)
+    terms = _unlines(a["terms"], int(manifest["terms"]))
+    words = _unlines(a["words"], int(manifest["words"]))
+    _check_ptr("article_start", a["article_start"], n_articles, n)
+    if n_articles and (np.diff(a["article_start"]) <= 0).any():
+        raise ValueError("an article without passages")
+    _check_ptr("text_ptr", a["text_ptr"], n, len(a["text"]))
+    _check_ptr("doc_ptr", a["doc_ptr"], n, len(a["doc_terms"]))
+    for column in ("kinds", "paragraphs", "id_order"):
+        if len(a[column]) != n:
+            raise ValueError(f"{column} has {len(a[column])} rows, not {n}")
+    _check_rows("kinds", a["kinds"], len(passages.KINDS))
+    _check_rows("doc_terms", a["doc_terms"], len(terms))
+    if len(a["doc_tf"]) != len(a["doc_terms"]) or (len(a["doc_tf"]) and a["doc_tf"].min() < 1):
+        raise ValueError("doc_tf does not match doc_terms")
+    if len(a["word_terms"]) != len(words) or len(a["word_counts"]) != len(words):
+        raise ValueError("word columns differ in length")
+    _check_rows("word_terms", a["word_terms"], len(terms))
+    if not np.array_equal(np.bincount(a["id_order"], minlength=n), np.ones(n, dtype=np.int64)):
+        raise ValueError("id_order is not an ordering of the passages")
+    if key:
+        key = tuple(float(v) for v in key)
+        if len(key) != 3:
+            raise ValueError("bad score_key")
+        for prefix, rows, docs in (("p", len(terms), n), ("a", len(terms), n_articles)):
+            _check_ptr(f"{prefix}_indptr", scores[f"{prefix}_indptr"], rows,
+                       len(scores[f"{prefix}_docs"]))
+            _check_rows(f"{prefix}_docs", scores[f"{prefix}_docs"], docs)
+            if len(scores[f"{prefix}_contrib"]) != len(scores[f"{prefix}_docs"]):
+                raise ValueError(f"{prefix}_contrib does not match {prefix}_docs")
+    return IndexData(manifest["fingerprint"], articles, a["article_start"], a["kinds"],
+                     a["paragraphs"], a["text_ptr"], a["text"], terms,
+                     DocTerms(a["doc_ptr"], a["doc_terms"], a["doc_tf"]), words,
+                     a["word_terms"], a["word_counts"], a["id_order"], scores, key)

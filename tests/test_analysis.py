@@ -40,7 +40,7 @@ def test_stopwords_only_gives_nothing():
 
 def test_index_scores_are_rank_bm25_scores(seed_index):
     """The index's scores are exactly BM25Okapi.get_scores on the same tokens."""
-    reference = BM25Okapi(seed_index.data.terms, k1=seed_index.settings.k1,
+    reference = BM25Okapi([analyze(p.text) for p in seed_index.passages], k1=seed_index.settings.k1,
                           b=seed_index.settings.b, epsilon=seed_index.settings.epsilon)
     vocabulary = sorted(reference.idf)
     rng = random.Random(7)

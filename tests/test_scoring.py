@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from index.scoring import Scorer, build_matrix
+from index.scoring import Scorer, build_matrix, doc_terms, merge_docs, score_matrix
 
 VOCABULARY = [f"w{i}" for i in range(2000)]
 ZIPF = [1 / (i + 1) for i in range(len(VOCABULARY))]
@@ -80,11 +80,26 @@ def test_empty_corpus_and_unknown_words():
     assert scorer.scores(["a"]).tolist() == []
     scorer = Scorer(build_matrix([["a"]], 1.2, 0.75, 0.25))
     assert scorer.scores(["zzz"]).tolist() == [0.0]
-    assert scorer.matrix.term_rows(0) == [scorer.matrix.terms["a"]]
 
 
-def test_passages_know_their_terms():
-    docs = [["b", "a", "b"], [], ["c", "a"]]
-    m = build_matrix(docs, 1.2, 0.75, 0.25)
-    names = {row: term for term, row in m.terms.items()}
-    assert [sorted(names[r] for r in m.term_rows(d)) for d in range(3)] == [["a", "b"], [], ["a", "c"]]
+
+def test_passages_know_their_terms_in_first_appearance_order():
+    # ids 5, 9, 7 first appear in that order, so they become rows 0, 1, 2
+    docs, order = doc_terms(np.array([5, 9, 5, 7, 9]), np.array([3, 0, 2]), 10)
+    assert order.tolist() == [5, 9, 7]
+    assert [docs.rows_of(d).tolist() for d in range(3)] == [[0, 1], [], [2, 1]]
+    assert docs.tf.tolist() == [2, 1, 1, 1]
+
+
+def test_article_scores_are_rank_bm25_over_whole_articles():
+    rng = random.Random(3)
+    passages = corpus(rng, 600)
+    starts = np.array(list(range(0, 600, 7)) + [600])
+    articles = [sum(passages[a:b], []) for a, b in zip(starts[:-1], starts[1:])]
+    ids: dict[str, int] = {}
+    raw = [ids.setdefault(t, len(ids)) for doc in passages for t in doc]
+    docs, _ = doc_terms(np.array(raw), [len(d) for d in passages], len(ids))
+    matrix = score_matrix(ids, merge_docs(docs, starts, len(ids)), 1.5, 0.75, 0.25)
+    reference = BM25Okapi(articles, k1=1.5, b=0.75, epsilon=0.25)
+    for query in queries(rng, 100):
+        assert np.array_equal(Scorer(matrix).scores(query), reference.get_scores(query))
