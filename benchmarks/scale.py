@@ -146,10 +146,9 @@ def serve_step(n: int, folder: Path, n_questions: int, n_baseline: int) -> dict:
     baseline_rss = rss_mb() - before
     plain = timed(lambda t: baseline.get_top_n(t, sentences, n=10), term_lists[:n_baseline])
     # Spot check: the same scores for our best passages as rank-bm25 gives them.
-    none = np.full(len(index), -1, dtype=np.int64)
+    alone = np.arange(len(index))
     for t in term_lists[:5]:
-        best, _, bm25 = index.scorer.top(t, 10, none, none, index.article_row,
-                                         np.zeros(len(index.article_ids)))
+        best, _, bm25 = index.scorer.top(t, 10, alone, np.zeros(len(index)))
         assert np.array_equal(bm25, baseline.get_scores(t)[best])
     return {"load_s": load_s, "rss_mb": ours_rss, "search": percentiles(full),
             "scorer": percentiles(core), "questions": len(asked),

@@ -138,6 +138,12 @@ def analyze_spans(text: str) -> list[Term]:
             for m in _PIECES.finditer(text) for _, term, s, e in piece_terms(m.group())]
 
 
+def spans_of(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Character spans of the words in `text` that make one of `terms` (to mark them)."""
+    return [(m.start() + s, m.start() + e) for m in _PIECES.finditer(text)
+            for _, term, s, e in piece_terms(m.group()) if term in terms]
+
+
 def analyze(text: str) -> list[str]:
     """The terms BM25 sees for `text`: `analyze_spans` without the spans."""
     return [t[1] for piece in text.split() for t in piece_terms(piece)]

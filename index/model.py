@@ -137,8 +137,8 @@ class SearchIndex:
         """
         s = self.settings
         articles = self.article_scores(terms) if s.article_weight else np.zeros(len(self.article_ids))
-        return self.scorer.top(terms, k, self.prev, self.next, self.article_row, articles,
-                               s.context_weight, s.article_weight)
+        return self.scorer.top(terms, k, self.article_row, articles, s.context_weight,
+                               s.article_weight)
 
     def term_rows(self, terms: set[str]) -> dict[int, str]:
         """The matrix rows of these terms (unknown terms have none)."""

@@ -205,23 +205,22 @@ def _accumulate(indptr, docs, contrib, rows, scores, touched):  # pragma: no cov
 
 
 @numba.njit(cache=True, nogil=True)
-def _best(touched, n, scores, prev, nxt, article_of, article_scores, cw, aw, k):  # pragma: no cover
-    """The k best touched docs by bm25 + cw * neighbours + aw * article; ties: lower doc first."""
+def _best(touched, n, scores, article_of, article_scores, cw, aw, k):  # pragma: no cover
+    """The k best touched docs by bm25 + cw * neighbours + aw * article; ties: lower doc first.
+    Neighbours are the docs either side in the same article."""
     best = np.full(k, -1, dtype=np.int64)
     value = np.full(k, -np.inf)
     size = 0
+    last = len(scores) - 1
     for i in range(n):
         d = touched[i]
         s = scores[d]
         if s <= 0.0:
             continue
-        if cw != 0.0:
-            if prev[d] >= 0:
-                s += cw * scores[prev[d]]
-            if nxt[d] >= 0:
-                s += cw * scores[nxt[d]]
-        if aw != 0.0:
-            s += aw * article_scores[article_of[d]]
+        a = article_of[d]
+        before = scores[d - 1] if d > 0 and article_of[d - 1] == a else 0.0
+        after = scores[d + 1] if d < last and article_of[d + 1] == a else 0.0
+        s = s + cw * before + cw * after + aw * article_scores[a]
         if size == k and (s < value[k - 1] or (s == value[k - 1] and d > best[k - 1])):
             continue
         j = size if size < k else k - 1
@@ -242,6 +241,89 @@ def _reset(scores, touched, n):  # pragma: no cover - compiled
         scores[touched[i]] = 0.0
 
 
+#: Docs per block when a query touches most docs: blocks are ranked by an upper bound of
+#: their best ranking score, and only blocks that can still hold a top-k doc are looked into.
+BLOCK = 256
+#: How many of the highest-bound blocks are ranked before the rest are scanned in order.
+FIRST_BLOCKS = 48
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_rows(indptr, docs, contrib, rows, scores):  # pragma: no cover - compiled
+    """scores[d] += contribution, row by row in query order, for every posting."""
+    for r in rows:
+        for j in range(indptr[r], indptr[r + 1]):
+            scores[docs[j]] += contrib[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max):  # pragma: no cover
+    """The k best docs, as `_best` ranks them, looking into blocks from the highest bound down
+    until no block left can beat the k-th. A block's bound is its ranking sum taken over the
+    block's best score (itself and as a neighbour) and best article: every term is at least
+    the real one, and rounding never reverses an inequality, so the bound holds exactly."""
+    n_blocks = len(block_max)
+    bound = np.full(n_blocks, -np.inf)
+    for b in range(n_blocks):
+        if block_max[b] <= 0.0:
+            continue
+        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+        near = block_max[b]
+        if b > 0:
+            near = max(near, block_max[b - 1])
+        if b + 1 < n_blocks:
+            near = max(near, block_max[b + 1])
+        best_article = -np.inf
+        for a in range(article_of[lo], article_of[hi - 1] + 1):
+            best_article = max(best_article, article_scores[a])
+        bound[b] = block_max[b] + cw * near + cw * near + aw * best_article
+    # The few highest bounds first, for a high bar early; then every block still above it.
+    first = np.full(min(FIRST_BLOCKS, n_blocks), -1, dtype=np.int64)
+    for b in range(n_blocks):
+        j = len(first)
+        while j > 0 and (first[j - 1] < 0 or bound[b] > bound[first[j - 1]]):
+            j -= 1
+        if j < len(first):
+            first[j + 1:] = first[j:-1].copy()
+            first[j] = b
+    best = np.full(k, -1, dtype=np.int64)
+    value = np.full(k, -np.inf)
+    done = np.zeros(n_blocks, dtype=np.bool_)
+    size = 0
+    for b in np.concatenate((first, np.arange(n_blocks))):
+        if b < 0 or done[b] or bound[b] == -np.inf or (size == k and bound[b] < value[k - 1]):
+            continue
+        done[b] = True
+        size = _rank_block(scores, n, article_of, article_scores, cw, aw, b, best, value, size)
+    return best[:size], value[:size]
+
+
+@numba.njit(cache=True, nogil=True)
+def _rank_block(scores, n, article_of, article_scores, cw, aw, b, best, value, size):  # pragma: no cover
+    """Rank the docs of block b into the sorted top list (best, value); returns its new size."""
+    k = len(best)
+    for d in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+        s = scores[d]
+        if s <= 0.0:
+            continue
+        a = article_of[d]
+        before = scores[d - 1] if d > 0 and article_of[d - 1] == a else 0.0
+        after = scores[d + 1] if d < n - 1 and article_of[d + 1] == a else 0.0
+        s = s + cw * before + cw * after + aw * article_scores[a]
+        if size == k and (s < value[k - 1] or (s == value[k - 1] and d > best[k - 1])):
+            continue
+        j = size if size < k else k - 1
+        while j > 0 and (s > value[j - 1] or (s == value[j - 1] and d < best[j - 1])):
+            value[j] = value[j - 1]
+            best[j] = best[j - 1]
+            j -= 1
+        value[j] = s
+        best[j] = d
+        if size < k:
+            size += 1
+    return size
+
+
 class Scorer:
     """Exact BM25 queries over a `ScoreMatrix`, safe to call from several threads at once."""
 
@@ -252,31 +334,48 @@ class Scorer:
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
         local = self._local
         if getattr(local, "scores", None) is None:
-            local.scores = np.zeros(self.matrix.n_docs)
-            local.touched = np.empty(self.matrix.n_docs, dtype=np.int64)
+            n = self.matrix.n_docs
+            local.scores = np.zeros(-(-n // BLOCK) * BLOCK)  # whole blocks; the tail stays 0
+            local.touched = np.empty(n, dtype=np.int64)
         return local.scores, local.touched
 
     def scores(self, query: list[str]) -> np.ndarray:
         """Every doc's score: what `BM25Okapi.get_scores(query)` returns."""
         m = self.matrix
         out = np.zeros(m.n_docs)
-        touched = np.empty(m.n_docs, dtype=np.int64)
-        _accumulate(m.indptr, m.docs, m.contrib, m.rows(query), out, touched)
+        _add_rows(m.indptr, m.docs, m.contrib, m.rows(query), out)
         return out
 
-    def top(self, query: list[str], k: int, prev: np.ndarray, nxt: np.ndarray,
-            article_of: np.ndarray, article_scores: np.ndarray, cw: float = 0.0,
-            aw: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(docs, ranking scores, bm25 scores) of the k best docs with a positive BM25 score."""
+    def top(self, query: list[str], k: int, article_of: np.ndarray, article_scores: np.ndarray,
+            cw: float = 0.0, aw: float = 0.0, dense: bool | None = None,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(docs, ranking scores, bm25 scores) of the k best docs with a positive BM25 score.
+
+        The ranking score is bm25 + cw * (the bm25 of the docs either side in the same
+        article) + aw * the article's score. A query whose postings cover a good share of the
+        docs is summed densely and ranked block by block (`dense`, chosen when None); either
+        way the result is the same, bit for bit. cw and aw must not be negative (the block
+        bounds assume it; settings enforce it).
+        """
         m = self.matrix
         if m.n_docs == 0 or k <= 0:
             return np.empty(0, np.int64), np.empty(0), np.empty(0)
+        rows = m.rows(query)
+        if dense is None:
+            dense = int((m.indptr[rows + 1] - m.indptr[rows]).sum()) * 20 > m.n_docs
         scores, touched = self._buffers()
-        n = _accumulate(m.indptr, m.docs, m.contrib, m.rows(query), scores, touched)
+        cw, aw = float(cw), float(aw)
+        if dense:
+            try:
+                _add_rows(m.indptr, m.docs, m.contrib, rows, scores)
+                best, value = _best_blocks(scores, m.n_docs, article_of, article_scores, cw, aw,
+                                           k, scores.reshape(-1, BLOCK).max(axis=1))
+                return best, value, scores[best].copy()
+            finally:
+                scores.fill(0.0)
+        n = _accumulate(m.indptr, m.docs, m.contrib, rows, scores, touched)
         try:
-            best, value = _best(touched, n, scores, prev, nxt, article_of, article_scores,
-                                float(cw), float(aw), k)
-            bm25 = scores[best].copy()
+            best, value = _best(touched, n, scores, article_of, article_scores, cw, aw, k)
+            return best, value, scores[best].copy()
         finally:
             _reset(scores, touched, n)
-        return best, value, bm25

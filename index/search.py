@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .analysis import analyze_spans, normalize_word
+from .analysis import analyze_spans, normalize_word, spans_of
 from .articles import Article
 from .model import SearchIndex
 from .passages import Passage
@@ -143,7 +143,7 @@ def _byline_hits(index: SearchIndex, question: str, terms: list[str], k: int) ->
 
 def _hit(index: SearchIndex, i: int, score: float, bm25: float, matched: set[str]) -> Hit:
     passage = index.passages[i]
-    marks = tuple((t.start, t.end) for t in analyze_spans(passage.text) if t.term in matched)
+    marks = tuple(spans_of(passage.text, matched))
     before, after = index.neighbours(passage)
     return Hit(passage, index.articles[passage.article_id], score, bm25,
                tuple(sorted(matched)), marks, tuple(before), tuple(after))

@@ -36,28 +36,44 @@ def reference_top(scores: np.ndarray, k: int) -> list[int]:
     return sorted(positive, key=lambda i: (-scores[i], i))[:k]
 
 
+def reference_ranking(scores, article_of, article_scores, cw, aw, k):
+    """The ranking score spelled out: bm25 + cw * neighbours in the same article + aw * article."""
+    n, out = len(scores), []
+    for d in range(n):
+        if scores[d] <= 0:
+            continue
+        s = scores[d]
+        if d > 0 and article_of[d - 1] == article_of[d]:
+            s += cw * scores[d - 1]
+        if d + 1 < n and article_of[d + 1] == article_of[d]:
+            s += cw * scores[d + 1]
+        s += aw * article_scores[article_of[d]]
+        out.append((-s, d))
+    return [d for _, d in sorted(out)[:k]], sorted(-s for s, _ in out)[::-1][:k]
+
+
 @pytest.mark.parametrize("k1, b, epsilon", [(1.5, 0.75, 0.25), (0.6, 0.3, 0.25), (1.2, 0.0, 1.0)])
 def test_scores_and_top10_match_rank_bm25(k1, b, epsilon):
     rng = random.Random(f"{k1}{b}{epsilon}")
     docs = corpus(rng, 3000)
     reference = BM25Okapi(docs, k1=k1, b=b, epsilon=epsilon)
     scorer = Scorer(build_matrix(docs, k1, b, epsilon))
-    none = np.full(len(docs), -1, dtype=np.int64)
-    rows = np.zeros(len(docs), dtype=np.int64)
+    alone = np.arange(len(docs))  # every doc its own article: no neighbours
     for query in queries(rng, 400):
         expected = reference.get_scores(query)
         got = scorer.scores(query)
         assert np.array_equal(got, expected), query  # bit for bit, so 1e-6 relative too
-        best, ranking, bm25 = scorer.top(query, 10, none, none, rows, np.zeros(1))
-        assert best.tolist() == reference_top(expected, 10), query
-        assert np.array_equal(bm25, expected[best]) and np.array_equal(ranking, bm25)
+        for dense in (False, True):
+            best, ranking, bm25 = scorer.top(query, 10, alone, np.zeros(len(docs)), dense=dense)
+            assert best.tolist() == reference_top(expected, 10), query
+            assert np.array_equal(bm25, expected[best]) and np.array_equal(ranking, bm25)
 
 
-def test_ties_break_by_passage_order():
+@pytest.mark.parametrize("dense", [False, True, None])
+def test_ties_break_by_passage_order(dense):
     docs = [["a", "b"], ["c"], ["a", "b"], ["a", "b"], ["d"]]
     scorer = Scorer(build_matrix(docs, 1.2, 0.75, 0.25))
-    none = np.full(5, -1, dtype=np.int64)
-    best, _, _ = scorer.top(["a"], 2, none, none, np.zeros(5, dtype=np.int64), np.zeros(1))
+    best, _, _ = scorer.top(["a"], 2, np.arange(5), np.zeros(5), dense=dense)
     assert best.tolist() == [0, 2]
 
 
@@ -65,14 +81,26 @@ def test_context_and_article_weights_add_to_the_ranking():
     docs = [["x"], ["y"], ["y"], ["x", "y"]] + [[f"z{n}"] for n in range(10)]
     scorer = Scorer(build_matrix(docs, 1.2, 0.75, 0.25))
     bm25 = scorer.scores(["y"])
-    prev = np.array([-1, 0, 1, -1] + [-1] * 10)
-    nxt = np.array([1, 2, -1, -1] + [-1] * 10)
     article_of = np.array([0, 0, 0, 1] + [1] * 10)
     articles = np.array([1.0, 5.0])
-    best, ranking, _ = scorer.top(["y"], 4, prev, nxt, article_of, articles, 0.5, 0.1)
-    expected = {1: bm25[1] + 0.5 * (bm25[0] + bm25[2]) + 0.1,
-                2: bm25[2] + 0.5 * bm25[1] + 0.1, 3: bm25[3] + 0.5}
-    assert dict(zip(best.tolist(), ranking.tolist())) == pytest.approx(expected)
+    for dense in (False, True):
+        best, ranking, _ = scorer.top(["y"], 4, article_of, articles, 0.5, 0.1, dense=dense)
+        expected = {1: bm25[1] + 0.5 * (bm25[0] + bm25[2]) + 0.1,
+                    2: bm25[2] + 0.5 * bm25[1] + 0.1, 3: bm25[3] + 0.5}
+        assert dict(zip(best.tolist(), ranking.tolist())) == pytest.approx(expected)
+
+
+def test_both_ways_of_ranking_agree_bit_for_bit_with_the_spelled_out_sum():
+    rng = random.Random(11)
+    docs = corpus(rng, 5000)  # 20 blocks of 256, so blocks are skipped
+    scorer = Scorer(build_matrix(docs, 0.6, 0.3, 0.25))
+    article_of = np.repeat(np.arange(500), 10)
+    articles = np.array([rng.random() * 5 for _ in range(500)])
+    for query in queries(rng, 150):
+        want = reference_ranking(scorer.scores(query), article_of, articles, 0.1, 0.2, 50)
+        for dense in (False, True):
+            best, ranking, _ = scorer.top(query, 50, article_of, articles, 0.1, 0.2, dense=dense)
+            assert (best.tolist(), ranking.tolist()) == want, (query, dense)
 
 
 def test_empty_corpus_and_unknown_words():
