@@ -58,6 +58,7 @@ class Reloader:
             self.state = folder_state(settings.seeds)
             try:
                 index, report = await asyncio.to_thread(open_index, settings, previous=old.data)
+                await asyncio.to_thread(index.warm)
             except Exception as exc:  # the old index keeps serving
                 log.error("reload (%s) failed, still serving the previous index: %s", why, exc)
                 return ReloadResult(False, False, f"Reload failed: {exc}. Still serving the "

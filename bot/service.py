@@ -117,7 +117,7 @@ def run(config_path: Path) -> int:
         return EX_CONFIG
     except KeyboardInterrupt:
         return 0
-    index.best([], 1)  # compile the scoring loops before connecting: compiling holds the GIL
+    index.warm()  # compile and page in before connecting: compiling holds the GIL
     log.info("index: %s (%d articles, %d passages)", report.reason, len(index.articles), len(index))
     try:
         asyncio.run(serve(QuoteBot(config, index), token))

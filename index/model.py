@@ -104,6 +104,13 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self.data)
 
+    def warm(self) -> None:
+        """Compile the scoring loops and read every page of the model once, so that the first
+        questions pay for neither (a mapped page is read on first touch; one value per page)."""
+        for array in self.data.scores.values():
+            array[::max(1, 4096 // array.itemsize)].sum()
+        self.best([], 1)
+
     @cached_property
     def vocabulary(self) -> dict[str, tuple[str, int]]:
         """Surface word -> (its term, how often it occurs), for typo correction."""
