@@ -79,9 +79,25 @@ def _is_initialism(word: str) -> bool:
         c == "." for c in word[1::2])
 
 
-@lru_cache(maxsize=200_000)
+#: Words whose term is already known: the saved index's vocabulary, remembered at load so
+#: that marking words in answers need not stem them again (stemming is a pure function).
+_KNOWN: dict[str, str] = {}
+
+
+def remember_stems(pairs) -> None:
+    """Add (word, term) pairs the analyzer made before, e.g. when an index was built."""
+    _KNOWN.update(pairs)
+
+
 def stem(word: str) -> str:
-    """Map a normalised word to its term; cached because news vocabularies repeat."""
+    """Map a normalised word to its term."""
+    known = _KNOWN.get(word)
+    return known if known is not None else _stem(word)
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    """Cached because news vocabularies repeat."""
     if word in _IRREGULAR:
         return _IRREGULAR[word]
     if not word.isalpha():
@@ -118,6 +134,7 @@ def _term(piece: str) -> str | None:
 # distinct piece once: news text repeats its pieces ("said," "the") and this keeps building a
 # million sentences fast. `re`'s \S and str.split() agree on what whitespace is.
 _PIECES = re.compile(r"\S+")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=500_000)
@@ -138,9 +155,14 @@ def analyze_spans(text: str) -> list[Term]:
             for m in _PIECES.finditer(text) for _, term, s, e in piece_terms(m.group())]
 
 
-def spans_of(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    """Character spans of the words in `text` that make one of `terms` (to mark them)."""
+def spans_of(text: str, terms: set[str], words: set[str] | None = None) -> list[tuple[int, int]]:
+    """Character spans of the words in `text` that make one of `terms` (to mark them).
+
+    `words`, when given, are all the lower-case words those terms come from: pieces holding
+    none of them are skipped without being analysed."""
     return [(m.start() + s, m.start() + e) for m in _PIECES.finditer(text)
+            if words is None or not words.isdisjoint(
+                _LETTERS.findall(unicodedata.normalize("NFKC", m.group()).casefold()))
             for _, term, s, e in piece_terms(m.group()) if term in terms]
 
 

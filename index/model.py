@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .analysis import remember_stems
 from .articles import Article
 from .passages import KINDS, Passage
 from .scoring import ScoreMatrix, Scorer, merge_docs, score_matrix
@@ -105,10 +106,14 @@ class SearchIndex:
         return len(self.data)
 
     def warm(self) -> None:
-        """Compile the scoring loops and read every page of the model once, so that the first
-        questions pay for neither (a mapped page is read on first touch; one value per page)."""
-        for array in self.data.scores.values():
+        """Compile the scoring loops, read every page the search reads once (a mapped page is
+        read on first touch; one value per page), and remember the vocabulary's stems, so that
+        the first questions pay for none of it."""
+        d = self.data
+        for array in (*d.scores.values(), d.text, d.text_ptr, d.docs.ptr, d.docs.terms):
             array[::max(1, 4096 // array.itemsize)].sum()
+        remember_stems((word, term) for word, (term, _) in self.vocabulary.items()
+                       if "." not in term)  # "US" makes u.s, but "us" is a stopword
         self.best([], 1)
 
     @cached_property
@@ -117,6 +122,25 @@ class SearchIndex:
         d = self.data
         return {w: (d.terms[t], c) for w, t, c in
                 zip(d.words, d.word_terms.tolist(), d.word_counts.tolist())}
+
+    @cached_property
+    def term_words(self) -> dict[str, set[str]]:
+        """Term -> the words that make it (alphabetic words only)."""
+        out: dict[str, set[str]] = {}
+        for word, (term, _) in self.vocabulary.items():
+            out.setdefault(term, set()).add(word)
+        return out
+
+    def words_of(self, terms: set[str]) -> set[str] | None:
+        """All words that make these terms, or None if a term also comes from non-words
+        (numbers, names such as F-35) or from a form the vocabulary does not list."""
+        out: set[str] = set()
+        for term in terms:
+            words = self.term_words.get(term)
+            if words is None or "." in term:
+                return None
+            out |= words
+        return out
 
     @cached_property
     def words_by_letter(self) -> dict[str, list[str]]:

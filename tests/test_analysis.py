@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from index.analysis import analyze, analyze_spans
+from index.analysis import analyze, analyze_spans, spans_of
 
 
 @pytest.mark.parametrize("text, terms", [
@@ -56,3 +56,12 @@ def test_the_cached_path_gives_the_same_terms_as_the_spans(seed_index):
         "US-Israel F-35s, U.S. troops; don't stop—e-mail Jane.Doe@example.com https://x.org/a_b."]
     for text in texts:
         assert analyze(text) == [t.term for t in analyze_spans(text)]
+
+
+def test_marking_with_the_word_filter_finds_the_same_spans(seed_index):
+    seed_index.warm()
+    for passage in seed_index.passages:
+        terms = analyze(passage.text)
+        for chosen in (set(terms[:1]), set(terms[::3]), set(terms)):
+            words = seed_index.words_of(chosen)
+            assert spans_of(passage.text, chosen, words) == spans_of(passage.text, chosen)
