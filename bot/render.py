@@ -17,7 +17,7 @@ from index.articles import Article
 from index.model import SearchIndex
 from index.passages import Passage
 from index.render import mark
-from index.search import Answer
+from index.search import Answer, Hit
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_MAX = 2000
@@ -107,6 +107,14 @@ def quote_block(quoted: str, marks: tuple[tuple[int, int], ...] = (),
     return "> …"
 
 
+def grouped(hits: tuple[Hit, ...]) -> list[Hit]:
+    """Hits of one article together, articles in the order of their best hit."""
+    order: dict[str, list[Hit]] = {}
+    for hit in hits:
+        order.setdefault(hit.article.id, []).append(hit)
+    return [hit for group in order.values() for hit in group]
+
+
 def answer_reply(answer: Answer) -> Reply:
     """The /ask answer: whole passages in rank order while they fit; only a first passage too
     long for a message on its own is cut, at a word, with an ellipsis."""
@@ -118,9 +126,16 @@ def answer_reply(answer: Answer) -> Reply:
     if not answer.hits:
         parts += [escape(answer.reason or NOTHING),
                   "Try other words, or `/articles` to see what I know."]
-    shown = 0
-    for hit in answer.hits:
-        credit = f"\n`{hit.passage.id}` · {source_credit(hit.article)}"
+    shown, previous = 0, None
+    for hit in grouped(answer.hits):
+        credit = f"\n`{hit.passage.id}`"
+        if not shown or hit.article.id != previous:  # an article's credit once, at its first quote
+            credit += f" · {source_credit(hit.article)}"
+        previous = hit.article.id
+        if hit.speakers:
+            credit += f" · speaking: {escape(shorten(', '.join(hit.speakers), CREDIT_MAX))}"
+        for passage, article in hit.also:
+            credit += f"\nalso in `{passage.id}` · {source_credit(article)}"
         room = DESCRIPTION_MAX - sum(len(p) + 2 for p in parts) - len(credit)
         quote = quote_block(hit.passage.text, hit.marks)
         if len(quote) > room:
@@ -153,6 +168,10 @@ def source_reply(index: SearchIndex, passage: Passage | None, article: Article) 
                           url=_safe_url(article.url))
     if passage is not None:
         embed.add_field(name="Passage", value=f"`{passage.id}` ({passage.kind})", inline=True)
+        speakers = index.speakers_of(passage)
+        if speakers:
+            embed.add_field(name="Quoted", value=escape(shorten(", ".join(speakers), CREDIT_MAX)),
+                            inline=True)
     embed.add_field(name="Article", value=f"`{article.id}`", inline=True)
     for name, value in (("Author", article.author), ("Outlet", article.outlet),
                         ("Published", article.published)):

@@ -17,7 +17,7 @@ from nltk.tokenize import RegexpTokenizer
 from .stopwords import STOPWORDS
 
 #: Bump when the analyzer changes what terms it makes: saved indexes then rebuild.
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 # Order matters: the first alternative that matches wins.
 _TOKEN_PATTERN = r"""

@@ -16,6 +16,7 @@ from .articles import Article, load_articles
 from .model import SearchIndex
 from .passages import KINDS, Passage, article_passages
 from .scoring import doc_terms
+from .speakers import find_speakers
 from .settings import IndexSettings
 from .store import IndexData, IndexFileError, fingerprint, load, save
 
@@ -71,6 +72,8 @@ class Builder:
         self.articles: list[Article] = []
         self.parts: dict[str, list] = {n: [] for n in ("raw", "lens", "text", "text_lens",
                                                        "kinds", "paragraphs", "counts")}
+        self.speakers: list[tuple[str, ...]] = []        # per passage
+        self.aliases: list[dict[str, list[str]]] = []    # per article
 
     def term_row(self, term: str) -> int:
         row = self.rows.get(term)
@@ -83,6 +86,9 @@ class Builder:
         """Analyse an article's passages."""
         raw, lens = array("i"), array("q")
         encoded = [p.text.encode("utf-8") for p in items]
+        found = find_speakers([(p.paragraph, p.text) for p in items])
+        self.speakers += found.speakers
+        self.aliases.append({name: list(forms) for name, forms in found.aliases.items()})
         for p in items:
             pieces = p.text.split()
             self.piece_counts.update(pieces)
@@ -106,6 +112,8 @@ class Builder:
         tf = prev.docs.tf[ptr[0]:ptr[-1]]
         running = np.concatenate(([0], np.cumsum(tf, dtype=np.int64)))
         self.kept.add(old)
+        self.speakers += [prev.speakers(i) for i in range(lo, hi)]
+        self.aliases.append(prev.aliases[old])
         self._append(prev.articles[old], raw=np.repeat(prev.docs.terms[ptr[0]:ptr[-1]], tf),
                      lens=running[ptr - ptr[0]][1:] - running[ptr - ptr[0]][:-1],
                      text=prev.text[prev.text_ptr[lo]:prev.text_ptr[hi]].tobytes(),
@@ -130,11 +138,18 @@ class Builder:
         np.cumsum(_concat(parts["text_lens"], np.int64), out=text_ptr[1:])
         words, word_terms, word_counts = self._vocabulary(terms)
         ids = [f"{a.id}.{k}" for a, n in zip(self.articles, parts["counts"]) for k in range(1, n + 1)]
+        names = sorted({name for found in self.speakers for name in found})
+        number = {name: i for i, name in enumerate(names)}
+        speaker_ptr = np.zeros(len(self.speakers) + 1, dtype=np.int64)
+        np.cumsum([len(found) for found in self.speakers], out=speaker_ptr[1:])
         return IndexData(stamp, self.articles, starts, _concat(parts["kinds"], np.uint8),
                          _concat(parts["paragraphs"], np.int32), text_ptr,
                          np.frombuffer(b"".join(parts["text"]), dtype=np.uint8), terms, docs,
                          words, word_terms, word_counts,
-                         np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int32))
+                         np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int32),
+                         names, speaker_ptr,
+                         np.array([number[x] for found in self.speakers for x in found],
+                                  dtype=np.int32), self.aliases)
 
     def _vocabulary(self, terms: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Words typo correction may pick: the previous index's, less those of the articles

@@ -7,6 +7,7 @@ objects are made only for the few passages an answer shows.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -149,6 +150,24 @@ class SearchIndex:
         for word in self.data.words:
             out.setdefault(word[:1], []).append(word)
         return out
+
+    def speaker_aliases(self, i: int) -> dict[str, list[str]]:
+        """The names each speaker goes by in passage i's article."""
+        return self.data.aliases[int(self.article_row[i])]
+
+    def speakers_of(self, passage: Passage) -> tuple[str, ...]:
+        """Who speaks in a passage, main speaker first."""
+        row = self.row_of(passage.id)
+        return () if row is None else self.data.speakers(row)
+
+    def idf(self, term: str) -> float:
+        """How telling a word is: BM25's idf over the passages, at least 0.1; a word no passage
+        holds gets the most."""
+        row = self.term_row.get(term)
+        m = self.scorer.matrix
+        df = 0 if row is None else int(m.indptr[row + 1] - m.indptr[row])
+        n = len(self)
+        return max(0.1, math.log((n - df + 0.5) / (df + 0.5)))
 
     def has_term(self, term: str) -> bool:
         return term in self.term_row

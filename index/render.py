@@ -37,6 +37,9 @@ def answer_text(answer: Answer) -> str:
     for n, hit in enumerate(answer.hits, 1):
         lines += ["", f"{n}. [{hit.passage.id}] {mark(hit.passage.text, hit.marks)}",
                   f"   {source_line(hit.article)}"]
+        if hit.speakers:
+            lines.append(f"   speaking: {', '.join(hit.speakers)}")
+        lines += [f"   also in [{p.id}] {source_line(a)}" for p, a in hit.also]
     return "\n".join(lines)
 
 
@@ -54,6 +57,7 @@ def _hit_json(hit: Hit) -> dict:
         "id": hit.passage.id, "text": hit.passage.text, "article_id": hit.article.id,
         "title": hit.article.title, "author": hit.article.author, "outlet": hit.article.outlet,
         "score": round(hit.score, 6), "bm25": round(hit.bm25, 6), "matched": list(hit.matched),
+        "speakers": list(hit.speakers), "also": [p.id for p, _ in hit.also],
         "context": {"before": [p.text for p in hit.before], "after": [p.text for p in hit.after]},
     }
 
@@ -77,6 +81,9 @@ def source_text(index: SearchIndex, passage: Passage | None, article: Article) -
         return "\n".join(lines)
     before, after = index.neighbours(passage, 2, 2)
     lines += ["", f"Passage {passage.id} ({passage.kind}):"]
+    speakers = index.speakers_of(passage)
+    if speakers:
+        lines.append(f"Quoted: {', '.join(speakers)}")
     lines += [f"  {p.text}" for p in before]
     lines.append(f"> {passage.text}")
     lines += [f"  {p.text}" for p in after]

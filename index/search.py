@@ -9,18 +9,50 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .analysis import analyze_spans, normalize_word, spans_of
+from .analysis import analyze, analyze_spans, normalize_word, spans_of
 from .articles import Article
 from .model import SearchIndex
 from .passages import Passage
+from .speakers import SPEECH_VERBS, matches_speaker, question_speaker
 from .spelling import closest_word
 
 #: How many best-scored passages are checked for coverage before giving up.
 CANDIDATES = 50
+
+#: Added to every question word's idf when weighing how much of a question a passage covers.
+WEIGHT_FLOOR = 0.5
+
+#: Another article's best passage is shown before a second passage from the first article
+#: when its score is at least this share of the best score.
+BOTH_SIDES_SHARE = 0.6
+
+_QUOTE_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+# Questions that ask for a number or a time can only be answered by a passage that has one.
+_NUMBER_QUESTION = re.compile(r"\bhow\s+(many|much|often|long|old|far)\b", re.I)
+_TIME_QUESTION = re.compile(r"^\W*(when|since when|(on|in|at)?\s*what\s+(year|day|date|time|month))\b",
+                            re.I)
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                 "forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|"
+                 "billions|dozen|dozens|twice|thrice|once|half")
+_NUMBER = re.compile(rf"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-])|\b(?:{_NUMBER_WORDS})\b", re.I)
+_TIME = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
+    r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|"
+    r"sept|oct|nov|dec|yesterday|today|tonight|tomorrow|ago|weekend|morning|afternoon|evening|"
+    r"(?:last|next|this)\s+(?:week|month|year)|(?:1[5-9]|20)\d\d|\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?)\b",
+    re.I)
+_WORDS = re.compile(r"[a-z]+")
+# Questions about what someone said (not what they asked for or did): only their words answer.
+_SPEECH_QUESTION = re.compile(r"\b(say|says|said|tell|tells|told|claim|claimed|warn|warned|"
+                              r"stress|stressed|declare|declared|announce|announced|insist|"
+                              r"insisted|describe|described|think|thinks)\b", re.I)
+_CALLED = re.compile(r"\bcalled\W*$", re.I)
+_REPORTED = ("ed", "said", "told", "wrote")  # a verb's reported forms; "state" may be a noun
 
 # "Who wrote the article about X?" asks for a byline: the words about the writing itself
 # pick nothing out, the rest pick the article.
@@ -40,6 +72,8 @@ class Hit:
     marks: tuple[tuple[int, int], ...]  # character spans of matched words in passage.text
     before: tuple[Passage, ...] = ()    # neighbouring sentences, for context
     after: tuple[Passage, ...] = ()
+    speakers: tuple[str, ...] = ()      # who speaks in the passage, main speaker first
+    also: tuple[tuple[Passage, Article], ...] = ()  # the same sentence in other articles
 
 
 @dataclass(frozen=True)
@@ -49,6 +83,7 @@ class Answer:
     reason: str | None = None                       # why there are no hits
     corrections: dict[str, str] = field(default_factory=dict)  # typed word -> searched word
     terms: tuple[str, ...] = ()
+    speaker: str | None = None          # "what did X say": the X asked about, as typed
 
 
 class QuestionError(ValueError):
@@ -68,10 +103,14 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
-def query_terms(index: SearchIndex, question: str) -> tuple[list[str], dict[str, str]]:
-    """The question's terms, with unknown words corrected to the closest known ones."""
+def query_terms(index: SearchIndex, question: str, start: int = 0,
+                ) -> tuple[list[str], dict[str, str]]:
+    """The terms of the question from `start` on, with unknown words corrected to the closest
+    known ones."""
     terms, corrections = [], {}
     for t in analyze_spans(question):
+        if t.start < start:
+            continue
         if index.has_term(t.term):
             terms.append(t.term)
             continue
@@ -83,6 +122,35 @@ def query_terms(index: SearchIndex, question: str) -> tuple[list[str], dict[str,
             corrections[word] = fixed
             terms.append(index.vocabulary[fixed][0])
     return terms, corrections
+
+
+def _speaks(index: SearchIndex, i: int, name: str) -> bool:
+    """Is `name` (as a question types it) one of the speakers of passage i?"""
+    aliases = index.speaker_aliases(i)
+    return any(matches_speaker(name, who, aliases) for who in index.data.speakers(i))
+
+
+def _named_saying(index: SearchIndex, i: int, name: str) -> bool:
+    """Passage i names `name` and has a speech verb: reported speech inside a quotation
+    ("The Secretary stressed …," the Pentagon said) or a shape the speaker rules miss."""
+    text = index.data.passage_text(i)
+    named = set(analyze(name)) & set(analyze(text))
+    return bool(named) and any(w in SPEECH_VERBS and w.endswith(_REPORTED)
+                               for w in _WORDS.findall(text.casefold()))
+
+
+def _answer_type(question: str) -> re.Pattern | None:
+    """What an answer must contain for questions that ask for a number or a time."""
+    if _NUMBER_QUESTION.search(question):
+        return _NUMBER
+    if _TIME_QUESTION.search(question):
+        return _TIME
+    return None
+
+
+def _fix_name(name: str, corrections: dict[str, str]) -> str:
+    """The asked speaker's name with its typos corrected as the search corrected them."""
+    return " ".join(corrections.get(normalize_word(w), w) for w in name.split())
 
 
 def _covered(index: SearchIndex, i: int, rows: dict[int, str]) -> set[str]:
@@ -105,20 +173,71 @@ def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
                       "(only common words like 'what' or 'the').", corrections)
     if not len(index):
         return Answer(text, (), "No articles are loaded.", corrections, tuple(terms))
+    asked = question_speaker(text)
+    speaker = _fix_name(asked[0], corrections) if asked else None
+    topic = set(query_terms(index, text, text.rfind(asked[1]))[0]) if asked and asked[1] else set()
     wanted = set(terms)
-    needed = max(1, math.ceil(s.min_coverage * len(wanted)))
+    strict = speaker is not None and bool(_SPEECH_QUESTION.search(text))
+    # Every word counts, a telling one more; a word no passage uses counts the most.
+    weight = {t: WEIGHT_FLOOR + index.idf(t) for t in wanted}
+    if _CALLED.search(text):  # "what is X called": the asking, not the topic
+        weight.pop("call", None)
+    total = sum(weight.values())
+    expects = _answer_type(text)
     rows = index.term_rows(wanted)
     hits = _byline_hits(index, text, terms, k)
+    found: list[tuple[int, float, float, set[str], int]] = []
     for i, score, bm25 in zip(*(a.tolist() for a in index.best(terms, CANDIDATES))):
+        matched = index.terms_in(i, rows)
+        covered = _covered(index, i, rows)
+        if not matched or sum(weight.get(t, 0.0) for t in covered) < s.min_coverage * total or i in hits:
+            continue
+        if expects and not expects.search(index.data.passage_text(i)):
+            continue  # "how many" wants a number, "when" a time
+        if strict:
+            # "What did X say about Y": X speaking (or named saying something), about Y.
+            if topic and not topic & covered:
+                continue
+            if not (_speaks(index, i, speaker) or _named_saying(index, i, speaker)):
+                continue
+        found.append((i, score, bm25, matched, 0 if speaker and _speaks(index, i, speaker) else 1))
+    found.sort(key=lambda f: f[4])  # stable: by score within each group
+    seen: dict[str, int] = {}        # quoted text -> the hit that quotes it
+    for i, score, bm25, matched in ((f[0], f[1], f[2], f[3]) for f in _both_sides(index, found)):
         if len(hits) == k:
             break
-        matched = index.terms_in(i, rows)
-        if not matched or len(_covered(index, i, rows)) < needed or i in hits:
+        key = _same_text(index.data.passage_text(i))
+        if key in seen:  # a syndicated sentence: one quotation, every source
+            first = hits[seen[key]]
+            hits[seen[key]] = replace(first, also=first.also + (
+                (index.passages[i], index.articles[index.passages[i].article_id]),))
             continue
+        seen[key] = i
         hits[i] = _hit(index, i, score, bm25, matched)
     if not hits:
-        return Answer(text, (), "Nothing in the articles answers that.", corrections, tuple(terms))
-    return Answer(text, tuple(hits.values()), None, corrections, tuple(terms))
+        return Answer(text, (), "Nothing in the articles answers that.", corrections,
+                      tuple(terms), speaker)
+    return Answer(text, tuple(hits.values()), None, corrections, tuple(terms), speaker)
+
+
+def _both_sides(index: SearchIndex, found: list[tuple]) -> list[tuple]:
+    """The best passage of each article that answers about as well as the best one, before a
+    second passage from any article: several outlets reporting one event all get heard."""
+    if not found:
+        return found
+    top_group, top_score = found[0][4], found[0][1]
+    leaders: dict[int, tuple] = {}
+    for f in found:
+        a = int(index.article_row[f[0]])
+        if a not in leaders and f[4] == top_group and f[1] >= BOTH_SIDES_SHARE * top_score:
+            leaders[a] = f
+    chosen = {f[0] for f in leaders.values()}
+    return list(leaders.values()) + [f for f in found if f[0] not in chosen]
+
+
+def _same_text(text: str) -> str:
+    """What makes two quotations the same sentence: case, quote marks and spacing aside."""
+    return " ".join(text.translate(_QUOTE_FOLD).casefold().split())
 
 
 def _byline_hits(index: SearchIndex, question: str, terms: list[str], k: int) -> dict[int, Hit]:
@@ -146,4 +265,5 @@ def _hit(index: SearchIndex, i: int, score: float, bm25: float, matched: set[str
     marks = tuple(spans_of(passage.text, matched, index.words_of(matched)))
     before, after = index.neighbours(passage)
     return Hit(passage, index.articles[passage.article_id], score, bm25,
-               tuple(sorted(matched)), marks, tuple(before), tuple(after))
+               tuple(sorted(matched)), marks, tuple(before), tuple(after),
+               index.data.speakers(i))

@@ -20,4 +20,5 @@ through to too under until up ve very was wasn wasn't we we'd we'll we're we've 
 weren't what when where which while who whom why will with won't wouldn wouldn't would y you
 you'd you'll you're you've your yours yourself yourselves
 also many much ever please whose what's who's where's when's how's why's
+besides often already yet
 """.split())

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import analysis, passages
+from . import analysis, passages, speakers
 from .articles import Article, article_files
 from .scoring import DocTerms
 
 FORMAT = "newsquote-index"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 # name -> dtype of every array the index saves; `scores_*` only once a model was built.
 _ARRAYS = {
@@ -33,6 +33,7 @@ _ARRAYS = {
     "text_ptr": np.int64, "text": np.uint8, "terms": np.uint8,
     "doc_ptr": np.int64, "doc_terms": np.int32, "doc_tf": np.int32,
     "words": np.uint8, "word_terms": np.int32, "word_counts": np.int64, "id_order": np.int32,
+    "speaker_ptr": np.int64, "speaker_ids": np.int32,
 }
 _SCORE_ARRAYS = {"p_indptr": np.int64, "p_docs": np.int32, "p_contrib": np.float64,
                  "a_indptr": np.int64, "a_docs": np.int32, "a_contrib": np.float64}
@@ -64,6 +65,10 @@ class IndexData:
     word_terms: np.ndarray      # int32: the term row each word makes
     word_counts: np.ndarray     # int64
     id_order: np.ndarray        # int32: passage rows in the sorted order of their ids
+    speaker_names: list[str]    # everyone found speaking, by canonical name
+    speaker_ptr: np.ndarray     # int64, passages + 1: passage i's speakers are ...
+    speaker_ids: np.ndarray     # ... speaker_names[speaker_ids[speaker_ptr[i]:speaker_ptr[i+1]]]
+    aliases: list[dict[str, list[str]]]  # per article: speaker -> the names it goes by there
     scores: dict[str, np.ndarray] = field(default_factory=dict)  # a built model's matrices
     score_key: tuple[float, float, float] | None = None           # ... for these k1, b, epsilon
 
@@ -73,11 +78,17 @@ class IndexData:
     def passage_text(self, i: int) -> str:
         return self.text[self.text_ptr[i]:self.text_ptr[i + 1]].tobytes().decode("utf-8")
 
+    def speakers(self, i: int) -> tuple[str, ...]:
+        """Who speaks in passage i, main speaker first."""
+        ids = self.speaker_ids[self.speaker_ptr[i]:self.speaker_ptr[i + 1]].tolist()
+        return tuple(self.speaker_names[s] for s in ids)
+
 
 def fingerprint(folder: Path) -> str:
     """Identity of the articles and of the code that analysed them."""
     digest = hashlib.sha256()
-    digest.update(f"{FORMAT_VERSION}/{analysis.ANALYZER_VERSION}/{passages.PASSAGE_VERSION}".encode())
+    digest.update(f"{FORMAT_VERSION}/{analysis.ANALYZER_VERSION}/{passages.PASSAGE_VERSION}/"
+                  f"{speakers.SPEAKERS_VERSION}".encode())
     for path in article_files(folder):
         digest.update(path.name.encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -102,7 +113,8 @@ def _arrays(data: IndexData) -> dict[str, np.ndarray]:
         "text_ptr": data.text_ptr, "text": data.text, "terms": _lines(data.terms),
         "doc_ptr": data.docs.ptr, "doc_terms": data.docs.terms, "doc_tf": data.docs.tf,
         "words": _lines(data.words), "word_terms": data.word_terms,
-        "word_counts": data.word_counts, "id_order": data.id_order, **data.scores,
+        "word_counts": data.word_counts, "id_order": data.id_order,
+        "speaker_ptr": data.speaker_ptr, "speaker_ids": data.speaker_ids, **data.scores,
     }
     return {name: np.ascontiguousarray(a, dtype=(_ARRAYS | _SCORE_ARRAYS)[name])
             for name, a in arrays.items()}
@@ -138,6 +150,7 @@ def save(data: IndexData, path: Path) -> None:
             "arrays": folder.name, "passages": len(data), "terms": len(data.terms),
             "words": len(data.words), "score_key": data.score_key if data.scores else None,
             "articles": [asdict(a) for a in data.articles],
+            "speaker_names": data.speaker_names, "aliases": data.aliases,
         }
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.chmod(tmp, 0o644)
@@ -234,6 +247,14 @@ def _read(path: Path, manifest: dict) -> IndexData:
     _check_rows("word_terms", a["word_terms"], len(terms))
     if not np.array_equal(np.bincount(a["id_order"], minlength=n), np.ones(n, dtype=np.int64)):
         raise ValueError("id_order is not an ordering of the passages")
+    names, aliases = manifest["speaker_names"], manifest["aliases"]
+    _check_ptr("speaker_ptr", a["speaker_ptr"], n, len(a["speaker_ids"]))
+    _check_rows("speaker_ids", a["speaker_ids"], len(names))
+    if not (all(isinstance(x, str) for x in names) and isinstance(aliases, list)
+            and len(aliases) == n_articles
+            and all(isinstance(d, dict) and all(isinstance(f, list) and all(
+                isinstance(x, str) for x in f) for f in d.values()) for d in aliases)):
+        raise ValueError("bad speaker names or aliases")
     if key:
         key = tuple(float(v) for v in key)
         if len(key) != 3:
@@ -247,4 +268,5 @@ def _read(path: Path, manifest: dict) -> IndexData:
     return IndexData(manifest["fingerprint"], articles, a["article_start"], a["kinds"],
                      a["paragraphs"], a["text_ptr"], a["text"], terms,
                      DocTerms(a["doc_ptr"], a["doc_terms"], a["doc_tf"]), words,
-                     a["word_terms"], a["word_counts"], a["id_order"], scores, key)
+                     a["word_terms"], a["word_counts"], a["id_order"], names, a["speaker_ptr"],
+                     a["speaker_ids"], aliases, scores, key)

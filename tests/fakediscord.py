@@ -269,6 +269,12 @@ class FakeDiscord:
         """Inject an autocomplete interaction (type 4), `focused` naming the focused option; return its token."""
         return await self._send_interaction(4, name, dict(options or {}), focused, **kwargs)
 
+    async def send_component(self, custom_id: str, message: dict[str, Any], **kwargs: Any) -> str:
+        """Inject a button press (interaction type 3) on `message` (a message dict the bot sent, e.g.
+        from wait_for_response); return its token. kwargs as for send_command."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._send_interaction(3, "", None, None, data=data, message=message, **kwargs)
+
     def find_command(self, name: str, guild_id: int | None = None) -> dict[str, Any] | None:
         """A synced chat-input command: the guild's first, then the global one."""
         for scope in ([guild_id] if guild_id else []) + [None]:
@@ -279,14 +285,16 @@ class FakeDiscord:
 
     async def _send_interaction(self, itype: int, name: str, options: Any, focused: str | None, *,
                                 guild_id: int | None = None, dm: bool = False, user: dict[str, Any] | None = None,
-                                locale: str = "en-US", timeout: float = 5.0) -> str:
+                                locale: str = "en-US", timeout: float = 5.0, data: dict[str, Any] | None = None,
+                                message: dict[str, Any] | None = None) -> str:
         gid = None if dm else (guild_id or self.guild_ids[0])
         invoker = user or self.user
-        command = self.find_command(name, gid)
-        data: dict[str, Any] = {"id": command["id"] if command else str(self.snowflake()), "name": name, "type": 1,
-                                "options": self._options(command, options, focused)}
-        if command and "guild_id" in command:
-            data["guild_id"] = command["guild_id"]
+        if data is None:
+            command = self.find_command(name, gid)
+            data = {"id": command["id"] if command else str(self.snowflake()), "name": name, "type": 1,
+                    "options": self._options(command, options, focused)}
+            if command and "guild_id" in command:
+                data["guild_id"] = command["guild_id"]
         token = f"fake-interaction-{uuid.uuid4().hex}"
         payload: dict[str, Any] = {
             "id": str(self.snowflake()), "application_id": str(self.application_id), "type": itype, "token": token,
@@ -302,6 +310,8 @@ class FakeDiscord:
             channel = {"id": str(self.snowflake()), "type": 1, "recipients": [invoker], "flags": 0}
             payload.update(user=invoker, authorizing_integration_owners={"1": invoker["id"]})
         payload.update(channel=channel, channel_id=channel["id"])
+        if message is not None:
+            payload["message"] = message
         self.interactions[token] = payload
         self.replies[token] = []
         await self.dispatch("INTERACTION_CREATE", payload, timeout)

@@ -179,3 +179,19 @@ def test_articles_reply_with_long_authors_stays_within_limits():
     reply = articles_reply(Many(), page=2)
     assert within_limits(reply)
     assert "`010`" in description(reply) and "Page 2 of 3" in reply.embeds[0].footer.text
+
+
+def test_answers_show_who_speaks_and_source_shows_who_is_quoted(seed_index):
+    text = description(answer_reply(search(seed_index, "what did Austin say about Rafah")))
+    assert text.startswith("> According to the Pentagon, **Austin** warned Gallant")
+    assert "`001.13` · *Austin Tells Gallant" in text and "speaking: Lloyd Austin, the Pentagon" in text
+    reply = source_reply(seed_index, seed_index.passage("001.6"), seed_index.articles["001"])
+    assert {"name": "Quoted", "value": "Lloyd Austin", "inline": True} in reply.embeds[0].to_dict()["fields"]
+
+
+def test_passages_of_one_article_are_grouped_under_one_credit():
+    other = Article(id="010", title="Other side", paragraphs=("x",))
+    hits = (hit("First.", 1), Hit(hit("Second.", 2).passage, other, 1.0, 1.0, (), ()), hit("Third.", 3))
+    text = description(answer_reply(Answer("q", hits)))
+    assert text.index("> First.") < text.index("> Third.") < text.index("> Second.")
+    assert text.count("*A \\*bold\\* @\u200beveryone headline*") == 1

@@ -92,3 +92,82 @@ def test_control_characters_are_ignored(seed_index):
 def test_only_stopwords_gets_a_reason(seed_index):
     answer = search(seed_index, "what is it?")
     assert answer.hits == () and "no words to search" in answer.reason
+
+
+CALIBRATION = json.loads((Path(__file__).parent / "data" / "calibration_questions.json"
+                          ).read_text())["questions"]
+
+
+@pytest.mark.parametrize("case", [q for q in CALIBRATION if q["kind"] == "negative"],
+                         ids=lambda q: q["q"])
+def test_unanswerable_questions_sharing_words_with_the_articles_get_nothing(seed_index, case):
+    assert search(seed_index, case["q"]).hits == ()
+
+
+def test_what_did_austin_say_about_rafah_leads_with_austin_speaking_about_rafah(seed_index):
+    hits = search(seed_index, "what did Austin say about Rafah").hits
+    assert hits[0].passage.id == "001.13" and "Lloyd Austin" in hits[0].speakers
+    assert all("Netanyahu" not in h.passage.text for h in hits)
+
+
+def test_a_speaker_question_is_answered_only_with_that_speakers_words(seed_index):
+    hits = search(seed_index, "What did Gallant say about Hamas?").hits
+    assert hits and all("Gallant" in " ".join(h.speakers) or "Gallant" in h.passage.text
+                        for h in hits)
+    assert "Yoav Gallant" in hits[0].speakers
+    assert search(seed_index, "What did Austin say about Ukraine?").hits == ()
+
+
+@pytest.mark.parametrize("question, searched, gold", [
+    ("what did austen say about rafa", {"austen": "austin", "rafa": "rafah"},
+     "Austin warned Gallant about an assault on Rafah"),
+    ("presicion guided munitions", {"presicion": "precision"}, "precision-guided munitions"),
+])
+def test_typos_are_corrected_and_said(seed_index, question, searched, gold):
+    answer = search(seed_index, question)
+    assert answer.corrections == searched
+    assert gold in answer.hits[0].passage.text
+
+
+def test_number_and_time_questions_need_a_number_or_a_time(seed_index):
+    assert "40" in search(seed_index, "How often have Austin and Gallant talked on the phone?"
+                          ).hits[0].passage.text
+    assert search(seed_index, "How many F-35 jets does Israel already have?").hits == ()
+    assert search(seed_index, "When did Netanyahu first become prime minister?").hits == ()
+
+
+def _index_of(folder: Path, articles: dict[str, str]):
+    from dataclasses import replace as with_
+
+    from index.build import open_index
+    from index.settings import IndexSettings
+    folder.mkdir()
+    for name, text in articles.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return open_index(with_(IndexSettings(), seeds=folder), save_index=False)[0]
+
+
+FILLER = ("Weather report\n\n" + "\n\n".join(
+    f"Rain fell on town number {n} while farmers watched their fields." for n in range(12)) + "\n")
+
+
+def test_every_answering_article_is_heard_before_a_second_passage_from_one(tmp_path):
+    index = _index_of(tmp_path / "seeds", {
+        "001_a.txt": "Talks stall\n\nThe ceasefire talks in Cairo stalled on Monday.\n\n"
+                     "The ceasefire talks in Cairo may resume in Cairo next week.\n",
+        "002_b.txt": "Talks end\n\nNegotiators said the ceasefire talks in Cairo collapsed.\n",
+        "003_c.txt": FILLER})
+    hits = search(index, "ceasefire talks in Cairo").hits
+    assert [h.article.id for h in hits] == ["001", "002", "001"]
+
+
+def test_a_syndicated_sentence_is_quoted_once_with_both_sources(tmp_path):
+    same = "The ministers agreed on a plan to reopen the northern crossing for aid trucks."
+    index = _index_of(tmp_path / "seeds", {
+        "001_a.txt": f"Crossing deal\n\n{same}\n\nIt opens on Friday.\n",
+        "002_b.txt": f"Aid deal reached\n\n{same.replace('The', 'The', 1)}\n\nCritics doubt it.\n",
+        "003_c.txt": FILLER})
+    hits = search(index, "plan to reopen the northern crossing").hits
+    assert hits[0].passage.text == same
+    assert [(p.id, a.id) for p, a in hits[0].also] == [("002.2", "002")]
+    assert all(h.passage.text != same for h in hits[1:])

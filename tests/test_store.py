@@ -31,6 +31,8 @@ def test_build_saves_and_reload_maps_the_arrays(settings):
     assert [p for p in again.passages] == [p for p in first.passages]
     assert again.data.terms == first.data.terms and again.data.words == first.data.words
     assert isinstance(again.data.docs.terms.base, np.memmap)  # read in place, not copied
+    assert again.data.speakers(first.row_of("001.13")) == ("Lloyd Austin", "the Pentagon")
+    assert again.data.aliases == first.data.aliases
     for name, array in first.data.scores.items():
         assert np.array_equal(again.data.scores[name], array), name
     # no temp files: the manifest and the one folder it names
@@ -153,8 +155,9 @@ def test_a_replaced_index_keeps_serving_the_process_that_mapped_it(settings):
 
 def _same_data(a, b):
     assert a.terms == b.terms and a.words == b.words and a.articles == b.articles
+    assert a.speaker_names == b.speaker_names and a.aliases == b.aliases
     for name in ("article_start", "kinds", "paragraphs", "text_ptr", "text", "word_terms",
-                 "word_counts", "id_order"):
+                 "word_counts", "id_order", "speaker_ptr", "speaker_ids"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
     for name in ("ptr", "terms", "tf"):
         assert np.array_equal(getattr(a.docs, name), getattr(b.docs, name)), name
