@@ -15,6 +15,7 @@ from discord import app_commands
 
 from index.model import SearchIndex
 
+from .buttons import BUTTONS
 from .commands import NO_MENTIONS, add_commands
 from .config import Config
 from .reload import Reloader
@@ -38,6 +39,7 @@ class QuoteBot(discord.Client):
         add_commands(self.tree, self)
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(*BUTTONS)  # answers' buttons work across restarts
         await sync_commands(self.tree, self.config, self.application_id)
         if self.config.bot.watch_seconds > 0:
             self.watcher = asyncio.create_task(self.reloader.watch(self.config.bot.watch_seconds))

@@ -15,6 +15,7 @@ from discord import app_commands
 from index.model import SearchIndex
 from index.search import QuestionError, search
 
+from .buttons import view_of
 from .render import Reply, answer_reply, articles_reply, escape, message, shorten, source_reply
 
 if TYPE_CHECKING:
@@ -32,6 +33,9 @@ async def respond(interaction: discord.Interaction, reply: Reply) -> None:
     kwargs = {"embeds": reply.embeds, "ephemeral": reply.ephemeral, "allowed_mentions": NO_MENTIONS}
     if reply.content:
         kwargs["content"] = reply.content
+    view = view_of(reply)
+    if view is not None:
+        kwargs["view"] = view
     if not interaction.response.is_done():
         await interaction.response.send_message(**kwargs)
         return
@@ -45,9 +49,14 @@ async def respond(interaction: discord.Interaction, reply: Reply) -> None:
     await interaction.followup.send(**kwargs)
 
 
+#: How many passages past the first page an answer keeps for its More button.
+MORE_PASSAGES = 9
+
+
 def _answer(index: SearchIndex, question: str) -> Reply:
+    page = index.settings.top_k
     try:
-        return answer_reply(search(index, question))
+        return answer_reply(search(index, question, page + MORE_PASSAGES), page, index)
     except QuestionError as exc:
         return message(str(exc))
 

@@ -7,9 +7,10 @@ Article text is escaped before it is placed in markup, so a passage holding `@ev
 
 from __future__ import annotations
 
+import hashlib
 import math
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import discord
 
@@ -42,6 +43,7 @@ class Reply:
     embeds: list[discord.Embed] = field(default_factory=list)
     content: str | None = None
     ephemeral: bool = False
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, custom_id)
 
 
 # Characters that could reorder or hide text (bidi controls), and the two private-use
@@ -115,9 +117,14 @@ def grouped(hits: tuple[Hit, ...]) -> list[Hit]:
     return [hit for group in order.values() for hit in group]
 
 
-def answer_reply(answer: Answer) -> Reply:
+def answer_reply(answer: Answer, page: int | None = None, index: SearchIndex | None = None) -> Reply:
     """The /ask answer: whole passages in rank order while they fit; only a first passage too
-    long for a message on its own is cut, at a word, with an ellipsis."""
+    long for a message on its own is cut, at a word, with an ellipsis.
+
+    With `page`, at most that many passages are shown, and (given the index that answered)
+    a Context button for each and a More button for the rest."""
+    hits = answer.hits
+    answer = replace(answer, hits=hits[:page]) if page else answer
     embed = discord.Embed(title=shorten(answer.question, TITLE_MAX), colour=COLOUR)
     parts: list[str] = []
     if answer.corrections:
@@ -150,7 +157,71 @@ def answer_reply(answer: Answer) -> Reply:
         if shown < len(answer.hits):
             footer = f"{len(answer.hits) - shown} more passage(s) did not fit. " + footer
         embed.set_footer(text=footer)
-    return Reply([embed])
+    buttons = []
+    if index is not None and page:
+        shown_hits = grouped(answer.hits)[:shown]
+        buttons = [context_button(index, h.passage.id) for h in shown_hits[:CONTEXT_BUTTONS]]
+        rest = [h.passage.id for h in grouped(answer.hits)[shown:]] + [h.passage.id for h in hits[page:]]
+        if rest:
+            buttons.append(more_button(index, rest))
+    return Reply([embed], buttons=buttons)
+
+
+# Buttons carry what they need in their custom id, so they work after a restart: the passage
+# ids, and a digest of those passages' text that tells when the articles changed since.
+CUSTOM_ID_MAX = 100
+CONTEXT_BUTTONS = 4  # a row holds five buttons: four Context and one More
+EXPIRED = ("This button has expired: the articles changed since that answer. "
+           "Please ask again with /ask.")
+
+
+def passages_digest(index: SearchIndex, ids: list[str]) -> str | None:
+    """8 hex digits naming these passages' current text, or None if one no longer exists."""
+    texts = []
+    for passage_id in ids:
+        passage = index.passage(passage_id)
+        if passage is None:
+            return None
+        texts.append(f"{passage_id}\0{passage.text}")
+    return hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()[:8]
+
+
+def context_button(index: SearchIndex, passage_id: str) -> tuple[str, str]:
+    return f"Context {passage_id}", f"nq:ctx:{passages_digest(index, [passage_id])}:{passage_id}"
+
+
+def more_button(index: SearchIndex, ids: list[str]) -> tuple[str, str]:
+    """A More button for as many of `ids` as its custom id holds."""
+    room = CUSTOM_ID_MAX - len("nq:more:12345678:")
+    taken: list[str] = []
+    for passage_id in ids:
+        if len(",".join(taken + [passage_id])) > room:
+            break
+        taken.append(passage_id)
+    return f"More ({len(taken)})", f"nq:more:{passages_digest(index, taken)}:{','.join(taken)}"
+
+
+def context_reply(index: SearchIndex, digest: str, passage_id: str) -> Reply:
+    """A Context button pressed: the passage among its neighbours, or that the button expired."""
+    if passages_digest(index, [passage_id]) != digest:
+        return message(EXPIRED)
+    passage, article = index.lookup(passage_id)
+    reply = source_reply(index, passage, article)
+    return replace(reply, ephemeral=True)
+
+
+def more_reply(index: SearchIndex, digest: str, ids: list[str], page: int) -> Reply:
+    """A More button pressed: the next passages of the answer, with their own buttons."""
+    if not ids or passages_digest(index, ids) != digest:
+        return message(EXPIRED)
+    hits = []
+    for passage_id in ids:
+        row = index.row_of(passage_id)
+        passage = index.passages[row]
+        hits.append(Hit(passage, index.articles[passage.article_id], 0.0, 0.0, (), (),
+                        speakers=index.data.speakers(row)))
+    reply = answer_reply(Answer("More passages", tuple(hits)), page, index)
+    return replace(reply, ephemeral=True)
 
 
 def _safe_url(url: str | None) -> str | None:

@@ -23,29 +23,41 @@ from .spelling import closest_word
 #: How many best-scored passages are checked for coverage before giving up.
 CANDIDATES = 50
 
-#: Added to every question word's idf when weighing how much of a question a passage covers.
-WEIGHT_FLOOR = 0.5
+#: How much a question word the articles never use weighs against a passage's coverage, where
+#: a known word weighs 1.
+UNKNOWN_WEIGHT = 2.0
+
+#: A known word counts fully when its idf is at least this; commoner words count less.
+IDF_FULL = 2.0
+
+#: A question asking for a number or a time, answered by a passage holding one, needs only
+#: this share of the usual coverage.
+TYPED_RELIEF = 0.6
 
 #: Another article's best passage is shown before a second passage from the first article
 #: when its score is at least this share of the best score.
-BOTH_SIDES_SHARE = 0.6
+BOTH_SIDES_SHARE = 0.8
 
 _QUOTE_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
 # Questions that ask for a number or a time can only be answered by a passage that has one.
-_NUMBER_QUESTION = re.compile(r"\bhow\s+(many|much|often|long|old|far)\b", re.I)
+_NUMBER_QUESTION = re.compile(
+    r"^\W*(?:(?:for|by|about|approximately|roughly|in|on|at)\s+)?how\s+(many|much|often|long|old|far)\b"
+    r"|\bhow\s+(many|much|long|old)\W*$", re.I)
 _TIME_QUESTION = re.compile(r"^\W*(when|since when|(on|in|at)?\s*what\s+(year|day|date|time|month))\b",
                             re.I)
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                  "forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|"
-                 "billions|dozen|dozens|twice|thrice|once|half")
-_NUMBER = re.compile(rf"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-])|\b(?:{_NUMBER_WORDS})\b", re.I)
+                 "billions|dozen|dozens|twice|thrice|once|half|several|few")
+_DIGITS = r"(?<![\w-])\d+(?:[.,]\d+)*(?:s|st|nd|rd|th)?(?![\w-])"   # 40, 1.5, 1980s, 18th
+_NUMBER = re.compile(rf"{_DIGITS}|\b(?:{_NUMBER_WORDS})\b", re.I)
 _TIME = re.compile(
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
-    r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|"
-    r"sept|oct|nov|dec|yesterday|today|tonight|tomorrow|ago|weekend|morning|afternoon|evening|"
-    r"(?:last|next|this)\s+(?:week|month|year)|(?:1[5-9]|20)\d\d|\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?)\b",
-    re.I)
+    rf"{_DIGITS}|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|"
+    r"march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|"
+    r"jun|jul|aug|sep|sept|oct|nov|dec|yesterday|today|tonight|tomorrow|ago|weekend|morning|"
+    r"afternoon|evening|century|centuries|decade|decades|bc|ad|bce|ce|era|period|reign|war|"
+    r"years|months|weeks|days|"
+    r"(?:last|next|this)\s+(?:week|month|year))\b", re.I)
 _WORDS = re.compile(r"[a-z]+")
 # Questions about what someone said (not what they asked for or did): only their words answer.
 _SPEECH_QUESTION = re.compile(r"\b(say|says|said|tell|tells|told|claim|claimed|warn|warned|"
@@ -53,6 +65,9 @@ _SPEECH_QUESTION = re.compile(r"\b(say|says|said|tell|tells|told|claim|claimed|w
                               r"insisted|describe|described|think|thinks)\b", re.I)
 _CALLED = re.compile(r"\bcalled\W*$", re.I)
 _REPORTED = ("ed", "said", "told", "wrote")  # a verb's reported forms; "state" may be a noun
+_SAID = {w for w in SPEECH_VERBS if w.endswith(_REPORTED)} | {
+    "assured", "asserted", "condemned", "argued", "explained", "replied", "responded",
+    "described", "promised", "suggested", "believed", "felt", "called"}
 
 # "Who wrote the article about X?" asks for a byline: the words about the writing itself
 # pick nothing out, the rest pick the article.
@@ -139,6 +154,13 @@ def _named_saying(index: SearchIndex, i: int, name: str) -> bool:
                                for w in _WORDS.findall(text.casefold()))
 
 
+def _unattributed_speech(index: SearchIndex, i: int) -> bool:
+    """Speech whose speaker the rules could not name ("He assured monks that …"): it may be
+    the asked speaker's, so it is not ruled out."""
+    return not index.data.speakers(i) and any(
+        w in _SAID for w in _WORDS.findall(index.data.passage_text(i).casefold()))
+
+
 def _answer_type(question: str) -> re.Pattern | None:
     """What an answer must contain for questions that ask for a number or a time."""
     if _NUMBER_QUESTION.search(question):
@@ -178,19 +200,23 @@ def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
     topic = set(query_terms(index, text, text.rfind(asked[1]))[0]) if asked and asked[1] else set()
     wanted = set(terms)
     strict = speaker is not None and bool(_SPEECH_QUESTION.search(text))
-    # Every word counts, a telling one more; a word no passage uses counts the most.
-    weight = {t: WEIGHT_FLOOR + index.idf(t) for t in wanted}
+    # A word the articles never use (after typo correction) says most about what they cannot
+    # answer: "What did Austin say about Ukraine?"
+    # A word most passages hold says little: it counts less.
+    weight = {t: min(1.0, index.idf(t) / IDF_FULL) if index.has_term(t) else UNKNOWN_WEIGHT
+              for t in wanted}
     if _CALLED.search(text):  # "what is X called": the asking, not the topic
         weight.pop("call", None)
     total = sum(weight.values())
     expects = _answer_type(text)
+    bar = s.min_coverage * total * (TYPED_RELIEF if expects else 1.0)
     rows = index.term_rows(wanted)
     hits = _byline_hits(index, text, terms, k)
     found: list[tuple[int, float, float, set[str], int]] = []
     for i, score, bm25 in zip(*(a.tolist() for a in index.best(terms, CANDIDATES))):
         matched = index.terms_in(i, rows)
         covered = _covered(index, i, rows)
-        if not matched or sum(weight.get(t, 0.0) for t in covered) < s.min_coverage * total or i in hits:
+        if not matched or sum(weight.get(t, 0.0) for t in covered) < bar or i in hits:
             continue
         if expects and not expects.search(index.data.passage_text(i)):
             continue  # "how many" wants a number, "when" a time
@@ -198,9 +224,10 @@ def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
             # "What did X say about Y": X speaking (or named saying something), about Y.
             if topic and not topic & covered:
                 continue
-            if not (_speaks(index, i, speaker) or _named_saying(index, i, speaker)):
+            if not (_speaks(index, i, speaker) or _named_saying(index, i, speaker)
+                    or _unattributed_speech(index, i)):
                 continue
-        found.append((i, score, bm25, matched, 0 if speaker and _speaks(index, i, speaker) else 1))
+        found.append((i, score, bm25, matched, 0 if strict and _speaks(index, i, speaker) else 1))
     found.sort(key=lambda f: f[4])  # stable: by score within each group
     seen: dict[str, int] = {}        # quoted text -> the hit that quotes it
     for i, score, bm25, matched in ((f[0], f[1], f[2], f[3]) for f in _both_sides(index, found)):
@@ -221,15 +248,17 @@ def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
 
 
 def _both_sides(index: SearchIndex, found: list[tuple]) -> list[tuple]:
-    """The best passage of each article that answers about as well as the best one, before a
-    second passage from any article: several outlets reporting one event all get heard."""
+    """The best passage of each article that answers as the best one does (the same question
+    words, a score near it), before a second passage from any article: several outlets
+    reporting one event all get heard."""
     if not found:
         return found
-    top_group, top_score = found[0][4], found[0][1]
+    top = found[0]
     leaders: dict[int, tuple] = {}
     for f in found:
         a = int(index.article_row[f[0]])
-        if a not in leaders and f[4] == top_group and f[1] >= BOTH_SIDES_SHARE * top_score:
+        if (a not in leaders and f[4] == top[4] and f[1] >= BOTH_SIDES_SHARE * top[1]
+                and f[3] >= top[3]):
             leaders[a] = f
     chosen = {f[0] for f in leaders.values()}
     return list(leaders.values()) + [f for f in found if f[0] not in chosen]

@@ -26,7 +26,7 @@ class IndexSettings:
     epsilon: float = 0.25
     context_weight: float = 0.1
     article_weight: float = 0.2
-    min_coverage: float = 0.55
+    min_coverage: float = 0.5
     max_question_chars: int = 300
 
     def check(self) -> "IndexSettings":

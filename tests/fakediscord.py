@@ -269,9 +269,17 @@ class FakeDiscord:
         """Inject an autocomplete interaction (type 4), `focused` naming the focused option; return its token."""
         return await self._send_interaction(4, name, dict(options or {}), focused, **kwargs)
 
+    def sent_message(self, token: str) -> dict[str, Any]:
+        """The message as Discord holds it (id, author, flags, components) for an interaction's first
+        message reply: what a button press on it carries."""
+        for reply in self.replies.get(token, []):
+            if reply.message_id and (token, reply.message_id) in self._messages:
+                return self._messages[(token, reply.message_id)]
+        raise KeyError(f"no message was created for interaction {token}")
+
     async def send_component(self, custom_id: str, message: dict[str, Any], **kwargs: Any) -> str:
-        """Inject a button press (interaction type 3) on `message` (a message dict the bot sent, e.g.
-        from wait_for_response); return its token. kwargs as for send_command."""
+        """Inject a button press (interaction type 3) on `message` (see sent_message); return its token.
+        kwargs as for send_command."""
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._send_interaction(3, "", None, None, data=data, message=message, **kwargs)
 

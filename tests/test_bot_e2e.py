@@ -346,3 +346,54 @@ async def test_a_private_notice_after_a_public_deferral_stays_private(start_bot,
         assert replies[2].body["flags"] & EPHEMERAL
         assert replies[2].body["content"] == "Please ask a question: it was empty."
         await stop(client)
+
+
+async def press(fake: FakeDiscord, custom_id: str, message: dict) -> dict:
+    token = await fake.send_component(custom_id, message)
+    await fake.wait_for_response(token)
+    return message_of(fake, token)
+
+
+def _custom_ids(message: dict) -> list[str]:
+    return [c["custom_id"] for row in message.get("components", []) for c in row["components"]]
+
+
+async def test_context_and_more_buttons_answer_privately_even_after_a_restart(start_bot, seed_index,
+                                                                              seeds_copy):
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        asked = await fake.send_command("ask", {"question": "Gaza"})
+        await fake.wait_for_message(asked)
+        answer = fake.sent_message(asked)
+        ids = _custom_ids(answer)
+        context = [i for i in ids if i.startswith("nq:ctx:")]
+        more = [i for i in ids if i.startswith("nq:more:")]
+        assert len(context) == 3 and len(more) == 1 and all(len(i) <= 100 for i in ids)
+        shown = context[0].rsplit(":", 1)[1]
+        assert f"`{shown}`" in answer["embeds"][0]["description"]
+        await stop(client)
+
+        client = await start_bot(fake)  # a new process: nothing of the old one is left
+        body = await press(fake, context[0], answer)
+        assert body["flags"] & EPHEMERAL
+        assert {"name": "Passage", "value": f"`{shown}` (body)", "inline": True} in body["embeds"][0]["fields"] \
+            or body["embeds"][0]["fields"][0]["value"].startswith(f"`{shown}`")
+        page = await press(fake, more[0], answer)
+        assert page["flags"] & EPHEMERAL
+        later = more[0].rsplit(":", 1)[1].split(",")
+        assert all(f"`{i}`" in page["embeds"][0]["description"] for i in later[:3])
+        assert f"`{later[3]}`" not in page["embeds"][0]["description"]
+        assert any(i.startswith("nq:more:") for i in _custom_ids(page))  # and so on
+
+        await stop(client)
+
+        for path in seeds_copy.iterdir():  # the articles change: the buttons' passages with them
+            path.write_text(path.read_text(encoding="utf-8").replace("Gaza", "the Gaza Strip"),
+                            encoding="utf-8")
+        changed, _ = open_index(replace(seed_index.settings, seeds=seeds_copy), save_index=False)
+        client = await start_bot(fake, changed)
+        for custom_id in (context[0], more[0]):
+            body = await press(fake, custom_id, answer)
+            assert body["flags"] & EPHEMERAL and "This button has expired" in body["content"]
+        assert_mentions_off_everywhere(fake)
+        await stop(client)
