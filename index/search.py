@@ -146,12 +146,19 @@ def _speaks(index: SearchIndex, i: int, name: str) -> bool:
 
 
 def _named_saying(index: SearchIndex, i: int, name: str) -> bool:
-    """Passage i names `name` and has a speech verb: reported speech inside a quotation
-    ("The Secretary stressed …," the Pentagon said) or a shape the speaker rules miss."""
+    """Passage i names `name` (or a title the article gives that speaker: "the Secretary" for
+    Austin) and has a speech verb: reported speech inside a quotation ("The Secretary stressed
+    …," the Pentagon said) or a shape the speaker rules miss."""
     text = index.data.passage_text(i)
-    named = set(analyze(name)) & set(analyze(text))
-    return bool(named) and any(w in SPEECH_VERBS and w.endswith(_REPORTED)
-                               for w in _WORDS.findall(text.casefold()))
+    if not any(w in _SAID for w in _WORDS.findall(text.casefold())):
+        return False
+    if set(analyze(name)) & set(analyze(text)):
+        return True
+    aliases = index.speaker_aliases(i)
+    folded = " ".join(_WORDS.findall(text.casefold()))
+    return any(f" {' '.join(_WORDS.findall(form))} " in f" {folded} "
+               for who, forms in aliases.items() if matches_speaker(name, who, aliases)
+               for form in forms if len(form) > 3)
 
 
 def _unattributed_speech(index: SearchIndex, i: int) -> bool:
