@@ -16,7 +16,7 @@ import numpy as np
 from .analysis import remember_stems
 from .articles import Article
 from .passages import KINDS, Passage
-from .scoring import ScoreMatrix, Scorer, merge_docs, score_matrix
+from .scoring import ScoreMatrix, Scorer, _masks, merge_docs, score_matrix
 from .settings import IndexSettings
 from .store import IndexData
 
@@ -115,6 +115,8 @@ class SearchIndex:
             array[::max(1, 4096 // array.itemsize)].sum()
         remember_stems((word, term) for word, (term, _) in self.vocabulary.items()
                        if "." not in term)  # "US" makes u.s, but "us" is a stopword
+        self.term_words  # noqa: B018 - built now, not on the first question
+        self.coverage([0], ["x"]) if len(self) else None  # compile
         self.best([], 1)
 
     @cached_property
@@ -190,13 +192,18 @@ class SearchIndex:
         return self.scorer.top(terms, k, self.article_row, articles, s.context_weight,
                                s.article_weight)
 
-    def term_rows(self, terms: set[str]) -> dict[int, str]:
-        """The matrix rows of these terms (unknown terms have none)."""
-        return {self.term_row[t]: t for t in terms if t in self.term_row}
+    def coverage(self, docs: list[int], terms: list[str]) -> list[tuple[set[str], set[str]]]:
+        """For each doc: which of `terms` it holds, and which it and its neighbours hold."""
+        known = [t for t in dict.fromkeys(terms) if t in self.term_row][:63]  # bits of an int64
+        if not docs:
+            return []
+        own, near = _masks(self.data.docs.ptr, self.data.docs.terms,
+                           np.asarray(docs, dtype=np.int64), self.prev, self.next,
+                           np.array([self.term_row[t] for t in known], dtype=np.int64))
 
-    def terms_in(self, i: int, rows: dict[int, str]) -> set[str]:
-        """Which of the terms behind `rows` passage i holds."""
-        return {rows[r] for r in self.data.docs.rows_of(i).tolist() if r in rows}
+        def names(mask: int) -> set[str]:
+            return {t for b, t in enumerate(known) if mask >> b & 1}
+        return [(names(o), names(n)) for o, n in zip(own.tolist(), near.tolist())]
 
     def row_of(self, passage_id: str) -> int | None:
         """The row of a passage id such as `001.12`, or None."""

@@ -324,6 +324,27 @@ def _rank_block(scores, n, article_of, article_scores, cw, aw, b, best, value, s
     return size
 
 
+@numba.njit(cache=True, nogil=True)
+def _masks(ptr, terms, docs, prev, nxt, wanted):  # pragma: no cover - compiled
+    """For each doc, bit b set when it holds term row wanted[b]: (its own, with neighbours)."""
+    own = np.zeros(len(docs), dtype=np.int64)
+    near = np.zeros(len(docs), dtype=np.int64)
+    for c in range(len(docs)):
+        for k in range(3):
+            doc = docs[c] if k == 0 else (prev[docs[c]] if k == 1 else nxt[docs[c]])
+            if doc < 0:
+                continue
+            m = 0
+            for j in range(ptr[doc], ptr[doc + 1]):
+                for b in range(len(wanted)):
+                    if wanted[b] == terms[j]:
+                        m |= 1 << b
+            if k == 0:
+                own[c] = m
+            near[c] |= m
+    return own, near
+
+
 class Scorer:
     """Exact BM25 queries over a `ScoreMatrix`, safe to call from several threads at once."""
 

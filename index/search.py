@@ -182,13 +182,49 @@ def _fix_name(name: str, corrections: dict[str, str]) -> str:
     return " ".join(corrections.get(normalize_word(w), w) for w in name.split())
 
 
-def _covered(index: SearchIndex, i: int, rows: dict[int, str]) -> set[str]:
-    """Query terms found in a passage or the sentences either side of it."""
-    found = index.terms_in(i, rows)
-    for j in (index.prev[i], index.next[i]):
-        if j >= 0:
-            found |= index.terms_in(int(j), rows)
-    return found
+@dataclass(frozen=True)
+class _Reading:
+    """What a question asks for, beyond its words: how much of it an answer must cover, a
+    number or a time, and for "what did X say about Y", X and Y."""
+
+    weight: dict[str, float]
+    bar: float                          # the covered weight an answer needs
+    expects: re.Pattern | None          # a number or a time the passage must hold
+    speaker: str | None                 # X, typos corrected
+    topic: frozenset[str]               # Y's terms
+    strict: bool                        # X's words only (say, tell, claim …; not ask for)
+
+    @classmethod
+    def of(cls, index: SearchIndex, text: str, terms: list[str],
+           corrections: dict[str, str]) -> "_Reading":
+        asked = question_speaker(text)
+        speaker = _fix_name(asked[0], corrections) if asked else None
+        topic = frozenset(query_terms(index, text, text.rfind(asked[1]))[0]
+                          if asked and asked[1] else ())
+        # A word most passages hold says little and counts less; a word the articles never use
+        # (after typo correction) says most about what they cannot answer, and counts double.
+        weight = {t: min(1.0, index.idf(t) / IDF_FULL) if index.has_term(t) else UNKNOWN_WEIGHT
+                  for t in set(terms)}
+        if _CALLED.search(text):  # "what is X called": the asking, not the topic
+            weight.pop("call", None)
+        expects = _answer_type(text)
+        bar = index.settings.min_coverage * sum(weight.values()) * (TYPED_RELIEF if expects else 1.0)
+        strict = speaker is not None and bool(_SPEECH_QUESTION.search(text))
+        return cls(weight, bar, expects, speaker, topic, strict)
+
+    def admits(self, index: SearchIndex, i: int, covered: set[str]) -> bool:
+        """May passage i answer (`covered`: the question's terms it and its neighbours hold)?"""
+        if sum(self.weight.get(t, 0.0) for t in covered) < self.bar:
+            return False
+        if self.expects and not self.expects.search(index.data.passage_text(i)):
+            return False  # "how many" wants a number, "when" a time
+        if not self.strict:
+            return True
+        # "What did X say about Y": X speaking (or named saying something), about Y.
+        if self.topic and not self.topic & covered:
+            return False
+        return (_speaks(index, i, self.speaker) or _named_saying(index, i, self.speaker)
+                or _unattributed_speech(index, i))
 
 
 def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
@@ -202,39 +238,16 @@ def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
                       "(only common words like 'what' or 'the').", corrections)
     if not len(index):
         return Answer(text, (), "No articles are loaded.", corrections, tuple(terms))
-    asked = question_speaker(text)
-    speaker = _fix_name(asked[0], corrections) if asked else None
-    topic = set(query_terms(index, text, text.rfind(asked[1]))[0]) if asked and asked[1] else set()
-    wanted = set(terms)
-    strict = speaker is not None and bool(_SPEECH_QUESTION.search(text))
-    # A word the articles never use (after typo correction) says most about what they cannot
-    # answer: "What did Austin say about Ukraine?"
-    # A word most passages hold says little: it counts less.
-    weight = {t: min(1.0, index.idf(t) / IDF_FULL) if index.has_term(t) else UNKNOWN_WEIGHT
-              for t in wanted}
-    if _CALLED.search(text):  # "what is X called": the asking, not the topic
-        weight.pop("call", None)
-    total = sum(weight.values())
-    expects = _answer_type(text)
-    bar = s.min_coverage * total * (TYPED_RELIEF if expects else 1.0)
-    rows = index.term_rows(wanted)
+    q = _Reading.of(index, text, terms, corrections)
     hits = _byline_hits(index, text, terms, k)
     found: list[tuple[int, float, float, set[str], int]] = []
-    for i, score, bm25 in zip(*(a.tolist() for a in index.best(terms, CANDIDATES))):
-        matched = index.terms_in(i, rows)
-        covered = _covered(index, i, rows)
-        if not matched or sum(weight.get(t, 0.0) for t in covered) < bar or i in hits:
-            continue
-        if expects and not expects.search(index.data.passage_text(i)):
-            continue  # "how many" wants a number, "when" a time
-        if strict:
-            # "What did X say about Y": X speaking (or named saying something), about Y.
-            if topic and not topic & covered:
-                continue
-            if not (_speaks(index, i, speaker) or _named_saying(index, i, speaker)
-                    or _unattributed_speech(index, i)):
-                continue
-        found.append((i, score, bm25, matched, 0 if strict and _speaks(index, i, speaker) else 1))
+    best = [a.tolist() for a in index.best(terms, CANDIDATES)]
+    for i, score, bm25, (matched, covered) in zip(*best, index.coverage(best[0], terms)):
+        if len(found) >= 2 * k and not q.strict:
+            break  # enough to choose k from, with another article's best among them
+        if matched and i not in hits and q.admits(index, i, covered):
+            first = q.strict and _speaks(index, i, q.speaker)  # X's own words first
+            found.append((i, score, bm25, matched, 0 if first else 1))
     found.sort(key=lambda f: f[4])  # stable: by score within each group
     seen: dict[str, int] = {}        # quoted text -> the hit that quotes it
     for i, score, bm25, matched in ((f[0], f[1], f[2], f[3]) for f in _both_sides(index, found)):
@@ -242,16 +255,16 @@ def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
             break
         key = _same_text(index.data.passage_text(i))
         if key in seen:  # a syndicated sentence: one quotation, every source
-            first = hits[seen[key]]
-            hits[seen[key]] = replace(first, also=first.also + (
+            kept = hits[seen[key]]
+            hits[seen[key]] = replace(kept, also=kept.also + (
                 (index.passages[i], index.articles[index.passages[i].article_id]),))
             continue
         seen[key] = i
         hits[i] = _hit(index, i, score, bm25, matched)
     if not hits:
         return Answer(text, (), "Nothing in the articles answers that.", corrections,
-                      tuple(terms), speaker)
-    return Answer(text, tuple(hits.values()), None, corrections, tuple(terms), speaker)
+                      tuple(terms), q.speaker)
+    return Answer(text, tuple(hits.values()), None, corrections, tuple(terms), q.speaker)
 
 
 def _both_sides(index: SearchIndex, found: list[tuple]) -> list[tuple]:

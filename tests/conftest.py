@@ -24,6 +24,7 @@ def seed_settings(tmp_path_factory) -> IndexSettings:
 @pytest.fixture(scope="session")
 def seed_index(seed_settings):
     index, _ = open_index(seed_settings)
+    index.warm()  # as the service does before it connects: compiled, paged in
     return index
 
 
