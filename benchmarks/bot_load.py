@@ -52,6 +52,7 @@ async def run(n: int, asks: int) -> None:
         folder = Path(tmp)
         start = time.perf_counter()
         index, asked = synthetic_index(n, folder)
+        index.warm()  # as the service does before it connects
         print(f"index: {len(index):,} passages, built in {time.perf_counter() - start:.1f} s")
         async with FakeDiscord(token=TOKEN, heartbeat_interval_ms=1000) as fake:
             config = Config(bot=BotSettings(

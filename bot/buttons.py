@@ -8,7 +8,6 @@ the person who pressed sees them.
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import discord
@@ -36,8 +35,9 @@ class ContextButton(discord.ui.DynamicItem[discord.ui.Button], template=CONTEXT_
 
     async def callback(self, interaction: discord.Interaction) -> None:
         match = CONTEXT_ID.fullmatch(self.custom_id)
-        index = interaction.client.index  # type: ignore[attr-defined]
-        reply = await asyncio.to_thread(context_reply, index, match["digest"], match["id"])
+        client = interaction.client
+        reply = await client.in_worker(context_reply, client.index,  # type: ignore[attr-defined]
+                                       match["digest"], match["id"])
         await _send(interaction, reply)
 
 
@@ -54,8 +54,8 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=MORE_ID.pat
         match = MORE_ID.fullmatch(self.custom_id)
         client = interaction.client
         page = client.config.index.top_k  # type: ignore[attr-defined]
-        reply = await asyncio.to_thread(more_reply, client.index, match["digest"],  # type: ignore[attr-defined]
-                                        match["ids"].split(","), page)
+        reply = await client.in_worker(more_reply, client.index,  # type: ignore[attr-defined]
+                                       match["digest"], match["ids"].split(","), page)
         await _send(interaction, reply)
 
 

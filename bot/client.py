@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import discord
@@ -36,6 +37,9 @@ class QuoteBot(discord.Client):
         self.reloader = Reloader(self)
         self.watcher: asyncio.Task | None = None
         self.owner_ids: set[int] | None = None
+        # Searches take the GIL for milliseconds: one worker thread serves them all as fast as
+        # several would, and leaves the event loop (and the heartbeat) a free turn between them.
+        self.search_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
         add_commands(self.tree, self)
 
     async def setup_hook(self) -> None:
@@ -51,7 +55,12 @@ class QuoteBot(discord.Client):
             self.owner_ids = ({m.id for m in app.team.members} if app.team else {app.owner.id})
         return user.id in self.owner_ids
 
+    async def in_worker(self, fn, *args):
+        """Run CPU work (searching, composing) off the event loop, on the search thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.search_pool, fn, *args)
+
     async def close(self) -> None:
+        self.search_pool.shutdown(wait=False, cancel_futures=True)
         if self.watcher:
             self.watcher.cancel()
         await super().close()

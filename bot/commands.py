@@ -110,7 +110,7 @@ def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
         index = _index(interaction)
         # Searching and composing both run in a worker thread: a long article must not stall
         # the event loop (and with it every other user and the gateway heartbeat).
-        work = asyncio.ensure_future(asyncio.to_thread(_answer, index, question))
+        work = asyncio.ensure_future(client.in_worker(_answer, index, question))
         work.add_done_callback(_consume)
         try:
             reply = await asyncio.wait_for(asyncio.shield(work), bot_settings.defer_after_seconds)
@@ -134,7 +134,7 @@ def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
                 "(an article) or `001.12` (a passage): start typing one and pick from the list, "
                 "or see `/articles`."))
             return
-        await respond(interaction, await asyncio.to_thread(source_reply, index, passage, article))
+        await respond(interaction, await client.in_worker(source_reply, index, passage, article))
 
     @source.autocomplete("id")
     async def source_ids(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
