@@ -117,7 +117,10 @@ class SearchIndex:
                        if "." not in term)  # "US" makes u.s, but "us" is a stopword
         self.term_words  # noqa: B018 - built now, not on the first question
         self.coverage([0], ["x"]) if len(self) else None  # compile
-        self.best([], 1)
+        probe = self.data.terms[:1]
+        for dense in (False, True):  # both ways of ranking get compiled
+            self.scorer.top(probe, 1, self.article_row, np.zeros(len(self.article_ids)), dense=dense)
+        self.best(probe, 1)
 
     @cached_property
     def vocabulary(self) -> dict[str, tuple[str, int]]:
