@@ -6,7 +6,6 @@ says why it quotes nothing. It never stretches a single shared word into an answ
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
