@@ -74,10 +74,6 @@ def view_of(reply: Reply) -> discord.ui.View | None:
 
 
 async def _send(interaction: discord.Interaction, reply: Reply) -> None:
+    """What a button shows is for the person who pressed it (the replies are ephemeral)."""
     from .commands import respond  # commands imports this module for view_of
-    await respond(interaction, replace_ephemeral(reply))
-
-
-def replace_ephemeral(reply: Reply) -> Reply:
-    """Whatever a button shows is for the person who pressed it."""
-    return Reply(reply.embeds, reply.content, True, reply.buttons)
+    await respond(interaction, reply)

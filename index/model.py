@@ -111,13 +111,14 @@ class SearchIndex:
         read on first touch; one value per page), and remember the vocabulary's stems, so that
         the first questions pay for none of it."""
         d = self.data
+        probe = d.terms[:1]
         for array in (*d.scores.values(), d.text, d.text_ptr, d.docs.ptr, d.docs.terms):
             array[::max(1, 4096 // array.itemsize)].sum()
         remember_stems((word, term) for word, (term, _) in self.vocabulary.items()
                        if "." not in term)  # "US" makes u.s, but "us" is a stopword
         self.term_words  # noqa: B018 - built now, not on the first question
-        self.coverage([0], ["x"]) if len(self) else None  # compile
-        probe = self.data.terms[:1]
+        if len(self):
+            self.coverage([0], probe)  # compile
         for dense in (False, True):  # both ways of ranking get compiled
             self.scorer.top(probe, 1, self.article_row, np.zeros(len(self.article_ids)), dense=dense)
         self.best(probe, 1)

@@ -117,14 +117,12 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
-def query_terms(index: SearchIndex, question: str, start: int = 0,
-                ) -> tuple[list[str], dict[str, str]]:
-    """The terms of the question from `start` on, with unknown words corrected to the closest
-    known ones."""
-    terms, corrections = [], {}
+def query_terms(index: SearchIndex, question: str) -> tuple[list[str], dict[str, str], list[int]]:
+    """The question's terms, with unknown words corrected to the closest known ones, and where
+    in the question each term's word starts."""
+    terms, corrections, starts = [], {}, []
     for t in analyze_spans(question):
-        if t.start < start:
-            continue
+        starts.append(t.start)
         if index.has_term(t.term):
             terms.append(t.term)
             continue
@@ -135,7 +133,7 @@ def query_terms(index: SearchIndex, question: str, start: int = 0,
         else:
             corrections[word] = fixed
             terms.append(index.vocabulary[fixed][0])
-    return terms, corrections
+    return terms, corrections, starts
 
 
 def _speaks(index: SearchIndex, i: int, name: str) -> bool:
@@ -194,12 +192,12 @@ class _Reading:
     strict: bool                        # X's words only (say, tell, claim …; not ask for)
 
     @classmethod
-    def of(cls, index: SearchIndex, text: str, terms: list[str],
-           corrections: dict[str, str]) -> "_Reading":
+    def of(cls, index: SearchIndex, text: str, terms: list[str], corrections: dict[str, str],
+           starts: list[int]) -> "_Reading":
         asked = question_speaker(text)
         speaker = _fix_name(asked[0], corrections) if asked else None
-        topic = frozenset(query_terms(index, text, text.rfind(asked[1]))[0]
-                          if asked and asked[1] else ())
+        about = text.rfind(asked[1]) if asked and asked[1] else len(text)
+        topic = frozenset(t for t, start in zip(terms, starts) if start >= about)
         # A word most passages hold says little and counts less; a word the articles never use
         # (after typo correction) says most about what they cannot answer, and counts double.
         weight = {t: min(1.0, index.idf(t) / IDF_FULL) if index.has_term(t) else UNKNOWN_WEIGHT
@@ -231,13 +229,13 @@ def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
     s = index.settings
     k = k or s.top_k
     text = clean_question(question, s.max_question_chars)
-    terms, corrections = query_terms(index, text)
+    terms, corrections, starts = query_terms(index, text)
     if not terms:
         return Answer(text, (), "The question has no words to search for "
                       "(only common words like 'what' or 'the').", corrections)
     if not len(index):
         return Answer(text, (), "No articles are loaded.", corrections, tuple(terms))
-    q = _Reading.of(index, text, terms, corrections)
+    q = _Reading.of(index, text, terms, corrections, starts)
     hits = _byline_hits(index, text, terms, k)
     found: list[tuple[int, float, float, set[str], int]] = []
     best = [a.tolist() for a in index.best(terms, CANDIDATES)]
