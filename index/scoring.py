@@ -211,31 +211,28 @@ def _best(touched, n, scores, article_of, article_scores, cw, aw, k):  # pragma:
     best = np.full(k, -1, dtype=np.int64)
     value = np.full(k, -np.inf)
     size = 0
+    last = len(article_of) - 1  # the scores buffer is longer: padded to whole blocks
     for i in range(n):
-        if scores[touched[i]] > 0.0:
-            size = _rank_doc(scores, article_of, article_scores, cw, aw, touched[i], best, value, size)
+        d = touched[i]
+        s = scores[d]
+        if s <= 0.0:
+            continue
+        a = article_of[d]
+        before = scores[d - 1] if d > 0 and article_of[d - 1] == a else 0.0
+        after = scores[d + 1] if d < last and article_of[d + 1] == a else 0.0
+        s = s + cw * before + cw * after + aw * article_scores[a]
+        if size == k and (s < value[k - 1] or (s == value[k - 1] and d > best[k - 1])):
+            continue
+        j = size if size < k else k - 1
+        while j > 0 and (s > value[j - 1] or (s == value[j - 1] and d < best[j - 1])):
+            value[j] = value[j - 1]
+            best[j] = best[j - 1]
+            j -= 1
+        value[j] = s
+        best[j] = d
+        if size < k:
+            size += 1
     return best[:size], value[:size]
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _rank_doc(scores, article_of, article_scores, cw, aw, d, best, value, size):  # pragma: no cover
-    """Put doc d into the sorted top list (best, value) by its ranking score, if it belongs;
-    returns the list's new size. Ties: lower doc first."""
-    k = len(best)
-    a = article_of[d]
-    before = scores[d - 1] if d > 0 and article_of[d - 1] == a else 0.0
-    after = scores[d + 1] if d < len(article_of) - 1 and article_of[d + 1] == a else 0.0
-    s = scores[d] + cw * before + cw * after + aw * article_scores[a]
-    if size == k and (s < value[k - 1] or (s == value[k - 1] and d > best[k - 1])):
-        return size
-    j = size if size < k else k - 1
-    while j > 0 and (s > value[j - 1] or (s == value[j - 1] and d < best[j - 1])):
-        value[j] = value[j - 1]
-        best[j] = best[j - 1]
-        j -= 1
-    value[j] = s
-    best[j] = d
-    return size + 1 if size < k else size
 
 
 @numba.njit(cache=True, nogil=True)
@@ -303,10 +300,30 @@ def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max):  
 
 @numba.njit(cache=True, nogil=True)
 def _rank_block(scores, n, article_of, article_scores, cw, aw, b, best, value, size):  # pragma: no cover
-    """Rank the docs of block b into the sorted top list (best, value); returns its new size."""
+    """Rank the docs of block b into the sorted top list (best, value); returns its new size.
+
+    The ranking step is `_best`'s, written out again on purpose: as a shared compiled helper
+    it made the slowest questions at a million sentences twice as slow (p99 4.3 -> 10 ms)."""
+    k = len(best)
     for d in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-        if scores[d] > 0.0:
-            size = _rank_doc(scores, article_of, article_scores, cw, aw, d, best, value, size)
+        s = scores[d]
+        if s <= 0.0:
+            continue
+        a = article_of[d]
+        before = scores[d - 1] if d > 0 and article_of[d - 1] == a else 0.0
+        after = scores[d + 1] if d < n - 1 and article_of[d + 1] == a else 0.0
+        s = s + cw * before + cw * after + aw * article_scores[a]
+        if size == k and (s < value[k - 1] or (s == value[k - 1] and d > best[k - 1])):
+            continue
+        j = size if size < k else k - 1
+        while j > 0 and (s > value[j - 1] or (s == value[j - 1] and d < best[j - 1])):
+            value[j] = value[j - 1]
+            best[j] = best[j - 1]
+            j -= 1
+        value[j] = s
+        best[j] = d
+        if size < k:
+            size += 1
     return size
 
 
