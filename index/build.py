@@ -18,7 +18,7 @@ from .passages import KINDS, Passage, article_passages
 from .scoring import doc_terms
 from .speakers import find_speakers
 from .settings import IndexSettings
-from .store import IndexData, IndexFileError, fingerprint, load, save
+from .store import IndexData, IndexFileError, code_version, fingerprint, load, save
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,11 @@ class Builder:
         self.pieces = _PieceIds(self)
         self.piece_counts: Counter[str] = Counter()   # of analysed text, for the vocabulary
         self.kept: set[int] = set()                   # articles reused from `previous`
+        # Articles analysed by other code (an older analyzer or speaker finder) are analysed
+        # again, whatever their files say.
         self.reusable = {(a.source_file, a.sha256, a.id): i
-                         for i, a in enumerate(previous.articles)} if previous else {}
+                         for i, a in enumerate(previous.articles)
+                         } if previous and previous.code == code_version() else {}
         self.articles: list[Article] = []
         self.parts: dict[str, list] = {n: [] for n in ("raw", "lens", "text", "text_lens",
                                                        "kinds", "paragraphs", "counts")}
@@ -149,7 +152,7 @@ class Builder:
                          np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int32),
                          names, speaker_ptr,
                          np.array([number[x] for found in self.speakers for x in found],
-                                  dtype=np.int32), self.aliases)
+                                  dtype=np.int32), self.aliases, code=code_version())
 
     def _vocabulary(self, terms: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Words typo correction may pick: the previous index's, less those of the articles

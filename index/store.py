@@ -71,6 +71,7 @@ class IndexData:
     aliases: list[dict[str, list[str]]]  # per article: speaker -> the names it goes by there
     scores: dict[str, np.ndarray] = field(default_factory=dict)  # a built model's matrices
     score_key: tuple[float, float, float] | None = None           # ... for these k1, b, epsilon
+    code: str = ""              # `code_version()` of the code that analysed the articles
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -84,11 +85,16 @@ class IndexData:
         return tuple(self.speaker_names[s] for s in ids)
 
 
+def code_version() -> str:
+    """The versions of the code that turns articles into passages, terms and speakers."""
+    return (f"{FORMAT_VERSION}/{analysis.ANALYZER_VERSION}/{passages.PASSAGE_VERSION}/"
+            f"{speakers.SPEAKERS_VERSION}")
+
+
 def fingerprint(folder: Path) -> str:
     """Identity of the articles and of the code that analysed them."""
     digest = hashlib.sha256()
-    digest.update(f"{FORMAT_VERSION}/{analysis.ANALYZER_VERSION}/{passages.PASSAGE_VERSION}/"
-                  f"{speakers.SPEAKERS_VERSION}".encode())
+    digest.update(code_version().encode())
     for path in article_files(folder):
         digest.update(path.name.encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -150,7 +156,7 @@ def save(data: IndexData, path: Path) -> None:
             "arrays": folder.name, "passages": len(data), "terms": len(data.terms),
             "words": len(data.words), "score_key": data.score_key if data.scores else None,
             "articles": [asdict(a) for a in data.articles],
-            "speaker_names": data.speaker_names, "aliases": data.aliases,
+            "speaker_names": data.speaker_names, "aliases": data.aliases, "code": data.code,
         }
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.chmod(tmp, 0o644)
@@ -269,4 +275,4 @@ def _read(path: Path, manifest: dict) -> IndexData:
                      a["paragraphs"], a["text_ptr"], a["text"], terms,
                      DocTerms(a["doc_ptr"], a["doc_terms"], a["doc_tf"]), words,
                      a["word_terms"], a["word_counts"], a["id_order"], names, a["speaker_ptr"],
-                     a["speaker_ids"], aliases, scores, key)
+                     a["speaker_ids"], aliases, scores, key, str(manifest.get("code", "")))

@@ -190,3 +190,23 @@ def test_adding_an_article_analyses_only_the_new_one(settings, monkeypatch):
     tuned = replace(settings, k1=1.1)
     assert np.array_equal(SearchIndex(index.data, tuned).bm25_scores(["rafah", "say"]),
                           SearchIndex(fresh, tuned).bm25_scores(["rafah", "say"]))
+
+
+def test_articles_analysed_by_older_code_are_analysed_again(settings, monkeypatch):
+    """A saved index from before an analyzer or speaker-finder change must not lend its
+    unchanged articles' old terms and speakers to the new build."""
+    from index import build, speakers
+
+    open_index(settings)
+    analysed: list[str] = []
+    real = build.article_passages
+
+    def counting(article):
+        analysed.append(article.id)
+        return real(article)
+    monkeypatch.setattr(build, "article_passages", counting)
+    monkeypatch.setattr(speakers, "SPEAKERS_VERSION", speakers.SPEAKERS_VERSION + 1)
+    index, report = open_index(settings)
+    assert report.rebuilt and sorted(analysed) == ["000", "001"]
+    assert index.data.code == store.code_version()
+    assert json.loads(settings.index_path.read_text())["code"] == store.code_version()
