@@ -17,7 +17,7 @@ from nltk.tokenize import RegexpTokenizer
 from .stopwords import STOPWORDS
 
 #: Bump when the analyzer changes what terms it makes: saved indexes then rebuild.
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 
 # Order matters: the first alternative that matches wins.
 _TOKEN_PATTERN = r"""
@@ -34,8 +34,9 @@ _STEMMER = SnowballStemmer("english")
 _QUOTE_FOLD = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
                              "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
 
-# Forms Snowball cannot reach: news verbs whose past tense is irregular. Without these,
-# "what did X say" never meets "X said".
+# Forms Snowball cannot reach: news verbs whose past tense is irregular, mapped to their base
+# form, which is then stemmed like any other word (`left` and `leave` both make `leav`).
+# Without these, "what did X say" never meets "X said".
 _IRREGULAR = {
     "said": "say", "says": "say", "told": "tell", "wrote": "write", "written": "write",
     "spoke": "speak", "spoken": "speak", "met": "meet", "began": "begin", "begun": "begin",
@@ -48,7 +49,7 @@ _IRREGULAR = {
     "paid": "pay", "hid": "hide", "hidden": "hide", "grew": "grow", "grown": "grow",
     "drew": "draw", "drawn": "draw", "flew": "fly", "flown": "fly", "fell": "fall",
     "fallen": "fall", "rose": "rise", "risen": "rise", "shot": "shoot", "sold": "sell",
-    "invaded": "invade", "children": "child", "men": "man", "women": "woman", "people": "person",
+    "children": "child", "men": "man", "women": "woman", "people": "person",
 }
 
 # All-capital forms that casefold into a stopword but name a country or body.
@@ -67,11 +68,19 @@ class Term:
 def normalize_word(word: str) -> str:
     """Fold a surface word to the form terms are made from (no stemming)."""
     word = unicodedata.normalize("NFKC", word).translate(_QUOTE_FOLD).casefold()
+    if not word.isascii():
+        word = _fold_accents(word)
     if word.endswith("'s"):
         word = word[:-2]
     elif word.endswith("s'"):
         word = word[:-1]
     return word.rstrip(".") if _is_initialism(word) else word
+
+
+def _fold_accents(word: str) -> str:
+    """Letters without their accents (`gospić` as `gospic`): readers type names without them."""
+    parts = unicodedata.normalize("NFKD", word)
+    return unicodedata.normalize("NFC", "".join(c for c in parts if not unicodedata.combining(c)))
 
 
 def _is_initialism(word: str) -> bool:
@@ -98,8 +107,7 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     """Cached because news vocabularies repeat."""
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
+    word = _IRREGULAR.get(word, word)
     if not word.isalpha():
         return word
     return _STEMMER.stem(word)

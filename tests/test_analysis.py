@@ -65,3 +65,13 @@ def test_marking_with_the_word_filter_finds_the_same_spans(seed_index):
         for chosen in (set(terms[:1]), set(terms[::3]), set(terms)):
             words = seed_index.words_of(chosen)
             assert spans_of(passage.text, chosen, words) == spans_of(passage.text, chosen)
+
+
+def test_irregular_verbs_meet_their_base_forms():
+    assert analyze("left leave leaving") == ["leav"] * 3
+    assert analyze("said say says") == ["say"] * 3
+    assert analyze("took take taken") == ["take"] * 3
+
+
+def test_accents_are_folded_so_names_match_as_typed():
+    assert analyze("Gospić Erdoğan café") == analyze("Gospic Erdogan cafe")
