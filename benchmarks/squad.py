@@ -1,9 +1,9 @@
 """Answer-sentence retrieval on SQuAD: our `python -m index` against plain rank-bm25.
 
 Usage (from the repo root):
-    python benchmarks/squad.py /work/shared/bench/squad_sentqa.json [--split dev|test|both]
-           [--set k1=0.9 --set b=0.3 ...]
-    python benchmarks/squad.py /work/shared/bench/squad_sentqa.json --tune   # dev only
+    python benchmarks/squad.py ../shared/bench/squad_sentqa.json [--split dev|test|both]
+           [--set k1=0.9 --set b=0.3 ...] [--baseline REV]
+    python benchmarks/squad.py ../shared/bench/squad_sentqa.json --tune   # dev only
 
 Our system is run through its command line, as a user would run it, so the figures cover
 article loading, sentence splitting, analysis and abstention, not just the ranking function.
@@ -16,6 +16,7 @@ it comes out.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import subprocess
@@ -32,6 +33,7 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.worktree import checkout  # noqa: E402
 from index.build import build_data  # noqa: E402
 from index.model import SearchIndex  # noqa: E402
 from index.search import QuestionError, search  # noqa: E402
@@ -44,7 +46,6 @@ Ranking = list[list[str]]  # passage texts per question, best first; [] means it
 GRID: dict[str, list[float]] = {
     "k1": [0.6, 0.9, 1.2, 1.5], "b": [0.3, 0.5, 0.75],
     "context_weight": [0, 0.1, 0.2, 0.3], "article_weight": [0, 0.05, 0.1, 0.2],
-    "min_coverage": [0, 0.34, 0.5],
 }
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
                          "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
@@ -97,13 +98,14 @@ def parse_sets(items: Iterable[str]) -> dict[str, float | int]:
     return table
 
 
-def run_cli(folder: Path, questions: list[Question], config: Path | None) -> Ranking:
-    """Ask every question through `python -m index ask --jsonl`, one line each way."""
+def run_cli(folder: Path, questions: list[Question], config: Path | None,
+            root: Path = ROOT) -> Ranking:
+    """Ask every question through `python -m index ask --jsonl` of the checkout in `root`."""
     cmd = [sys.executable, "-m", "index", "--quiet", "--seeds", str(folder)]
     cmd += ["--config", str(config)] if config else []
     cmd += ["ask", "--jsonl", "-k", str(TOP)]
     stdin = "".join(" ".join(q["question"].splitlines()) + "\n" for q in questions)
-    done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=ROOT,
+    done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=root,
                           encoding="utf-8", check=True)
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     if len(answers) != len(questions):
@@ -196,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="an [index] setting for our system, e.g. k1=0.9 (repeatable)")
     parser.add_argument("--tune", action="store_true", help="search settings on dev only")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run this git revision of the project, in the same run")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     bench = json.loads(args.bench.read_text(encoding="utf-8"))
@@ -203,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         table = parse_sets(args.set)
     except (ValueError, tomllib.TOMLDecodeError) as exc:  # SettingsError is a ValueError
         parser.error(str(exc))
-    with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="squad-") as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp) / "seeds"
         folder.mkdir()
         write_articles(bench["articles"], folder)
@@ -231,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         systems: list[tuple[str, int, Callable[[list[Question]], Ranking]]] = [
             ("ours (python -m index)" + (" *" if table else ""), len(data),
              lambda qs: run_cli(folder, qs, config)),
+        ]
+        if args.baseline:
+            base = stack.enter_context(checkout(args.baseline))
+            systems.append((f"ours at {args.baseline[:8]}" + (" *" if table else ""), len(data),
+                            lambda qs: run_cli(folder, qs, config, base)))
+        systems += [
             ("rank-bm25, lower().split()", len(sentences),
              lambda qs: bm25_baseline(sentences, qs, lambda t: t.lower().split())),
             ("rank-bm25, \\w+ tokens", len(sentences),

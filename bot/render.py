@@ -17,8 +17,10 @@ import discord
 from index.articles import Article
 from index.model import SearchIndex
 from index.passages import Passage
-from index.render import mark
-from index.search import Answer, Hit
+from index.confidence import NONE, UNSURE
+from index.render import UNSURE_LINE, mark
+from index.render import shown as in_shown_order
+from index.search import NOTHING, Answer, Hit
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_MAX = 2000
@@ -32,7 +34,7 @@ EMBEDS_MAX = 10
 FIELDS_MAX = 25
 
 COLOUR = discord.Colour(0x2B6CB0)
-NOTHING = "Nothing in the articles answers that."
+UNSURE_COLOUR = discord.Colour(0xB7791F)  # amber: the closest passages, not an answer
 ARTICLES_PER_PAGE = 10
 
 
@@ -109,14 +111,6 @@ def quote_block(quoted: str, marks: tuple[tuple[int, int], ...] = (),
     return "> …"
 
 
-def grouped(hits: tuple[Hit, ...]) -> list[Hit]:
-    """Hits of one article together, articles in the order of their best hit."""
-    order: dict[str, list[Hit]] = {}
-    for hit in hits:
-        order.setdefault(hit.article.id, []).append(hit)
-    return [hit for group in order.values() for hit in group]
-
-
 def answer_reply(answer: Answer, page: int | None = None, index: SearchIndex | None = None) -> Reply:
     """The /ask answer: whole passages in rank order while they fit; only a first passage too
     long for a message on its own is cut, at a word, with an ellipsis.
@@ -130,11 +124,15 @@ def answer_reply(answer: Answer, page: int | None = None, index: SearchIndex | N
     if answer.corrections:
         parts.append("*Showing results for: " + ", ".join(
             escape(fixed) for fixed in answer.corrections.values()) + "*")
-    if not answer.hits:
+    if not answer.hits or answer.grade == NONE:
+        answer = replace(answer, hits=())
         parts += [escape(answer.reason or NOTHING),
                   "Try other words, or `/articles` to see what I know."]
+    elif answer.grade == UNSURE:
+        embed.colour = UNSURE_COLOUR
+        parts.append(f"**{UNSURE_LINE}** the closest passages I found.")
     shown, previous = 0, None
-    for hit in grouped(answer.hits):
+    for hit in in_shown_order(answer.hits):
         credit = f"\n`{hit.passage.id}`"
         if not shown or hit.article.id != previous:  # an article's credit once, at its first quote
             credit += f" · {source_credit(hit.article)}"
@@ -159,9 +157,9 @@ def answer_reply(answer: Answer, page: int | None = None, index: SearchIndex | N
         embed.set_footer(text=footer)
     buttons = []
     if index is not None and page:
-        shown_hits = grouped(answer.hits)[:shown]
-        buttons = [context_button(index, h.passage.id) for h in shown_hits[:CONTEXT_BUTTONS]]
-        rest = [h.passage.id for h in grouped(answer.hits)[shown:]] + [h.passage.id for h in hits[page:]]
+        ordered = in_shown_order(answer.hits)
+        buttons = [context_button(index, h.passage.id) for h in ordered[:shown][:CONTEXT_BUTTONS]]
+        rest = [h.passage.id for h in ordered[shown:]] + [h.passage.id for h in hits[page:]]
         if rest:
             buttons.append(more_button(index, rest))
     return Reply([embed], buttons=buttons)

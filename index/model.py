@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from . import rarity
 from .analysis import remember_stems
 from .articles import Article
 from .passages import KINDS, Passage
@@ -117,6 +118,8 @@ class SearchIndex:
         remember_stems((word, term) for word, (term, _) in self.vocabulary.items()
                        if "." not in term)  # "US" makes u.s, but "us" is a stopword
         self.term_words  # noqa: B018 - built now, not on the first question
+        self.term_max  # noqa: B018
+        rarity.warm()
         if len(self):
             self.coverage([0], probe)  # compile
         for dense in (False, True):  # both ways of ranking get compiled
@@ -174,6 +177,35 @@ class SearchIndex:
         df = 0 if row is None else int(m.indptr[row + 1] - m.indptr[row])
         n = len(self)
         return max(0.1, math.log((n - df + 0.5) / (df + 0.5)))
+
+    @cached_property
+    def term_max(self) -> np.ndarray:
+        """The most each term adds to any one passage's score (0 for a term in none)."""
+        m = self.scorer.matrix
+        out = np.zeros(len(m.indptr) - 1)
+        starts = np.flatnonzero(np.diff(m.indptr))
+        if len(starts):  # rows between two starts are empty, so each segment is one row's
+            out[starts] = np.maximum.reduceat(m.contrib, m.indptr[starts])
+        return out
+
+
+    def best_possible(self, terms: list[str]) -> float:
+        """The highest BM25 score any passage could have for these terms: each term's best."""
+        return float(sum(self.term_max[self.term_row[t]] for t in terms if t in self.term_row))
+
+    def article_holds(self, a: int, terms) -> set[str]:
+        """Which of `terms` article number `a` holds anywhere."""
+        m = self.article_scorer.matrix
+        held = set()
+        for t in terms:
+            row = self.term_row.get(t)
+            if row is None:
+                continue
+            docs = m.docs[m.indptr[row]:m.indptr[row + 1]]
+            k = int(np.searchsorted(docs, a))
+            if k < len(docs) and docs[k] == a:
+                held.add(t)
+        return held
 
     def has_term(self, term: str) -> bool:
         return term in self.term_row

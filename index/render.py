@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from .articles import Article
 from .model import SearchIndex
 from .passages import Passage
-from .search import Answer, Hit
+from .confidence import NONE, UNSURE
+from .search import NOTHING, Answer, Hit
+
+#: The one line that says an answer's passages are only the closest the articles have.
+UNSURE_LINE = "These may not answer it:"
 
 
 def mark(text: str, spans: tuple[tuple[int, int], ...], left: str = "**", right: str = "**") -> str:
@@ -26,15 +32,26 @@ def source_line(article: Article) -> str:
     return f"“{article.title}”" + (f" — {credit}" if credit else "")
 
 
+def shown(hits: tuple[Hit, ...]) -> list[Hit]:
+    """The order every rendering shows hits in: one article's passages together, articles in
+    the order of their best passage."""
+    order: dict[str, list[Hit]] = {}
+    for hit in hits:
+        order.setdefault(hit.article.id, []).append(hit)
+    return [hit for group in order.values() for hit in group]
+
+
 def answer_text(answer: Answer) -> str:
     lines = [f"Q: {answer.question}"]
     if answer.corrections:
         lines.append("Showing results for: " + ", ".join(
             f"{typed} → {fixed}" for typed, fixed in answer.corrections.items()))
-    if not answer.hits:
-        lines.append(answer.reason or "Nothing in the articles answers that.")
+    if not answer.hits or answer.grade == NONE:
+        lines.append(answer.reason or NOTHING)
         return "\n".join(lines)
-    for n, hit in enumerate(answer.hits, 1):
+    if answer.grade == UNSURE:
+        lines.append(f"{UNSURE_LINE} the closest passages (confidence {answer.confidence:.2f}).")
+    for n, hit in enumerate(shown(answer.hits), 1):
         lines += ["", f"{n}. [{hit.passage.id}] {mark(hit.passage.text, hit.marks)}",
                   f"   {source_line(hit.article)}"]
         if hit.speakers:
@@ -46,15 +63,20 @@ def answer_text(answer: Answer) -> str:
 def answer_json(answer: Answer) -> dict:
     return {
         "question": answer.question,
-        "passages": [_hit_json(h) for h in answer.hits],
+        "grade": answer.grade,
+        "confidence": round(answer.confidence, 4),
+        "passages": [_hit_json(h, answer.hits.index(h) + 1) for h in shown(answer.hits)],
         "reason": answer.reason,
+        "missing": list(answer.missing),
         "corrections": answer.corrections,
+        "evidence": asdict(answer.evidence) if answer.evidence else None,
     }
 
 
-def _hit_json(hit: Hit) -> dict:
+def _hit_json(hit: Hit, rank: int) -> dict:
+    """A passage as JSON; `rank` is its place in the ranking, `score` the score that placed it."""
     return {
-        "id": hit.passage.id, "text": hit.passage.text, "article_id": hit.article.id,
+        "id": hit.passage.id, "rank": rank, "text": hit.passage.text, "article_id": hit.article.id,
         "title": hit.article.title, "author": hit.article.author, "outlet": hit.article.outlet,
         "score": round(hit.score, 6), "bm25": round(hit.bm25, 6), "matched": list(hit.matched),
         "speakers": list(hit.speakers), "also": [p.id for p, _ in hit.also],

@@ -1,7 +1,9 @@
-"""Questions to answers: BM25 over passages, a little help from context, and abstention.
+"""Questions to answers: BM25 over passages, a little help from context, and a graded confidence.
 
-An answer either quotes passages that cover enough of the question's meaningful words, or
-says why it quotes nothing. It never stretches a single shared word into an answer.
+An answer quotes the passages that rank best and says how sure it is: "answer" (quote them),
+"unsure" (quote them as the closest passages, which may not answer it) or "none" (quote
+nothing, and say which of the question's key words the articles never mention). The grade comes
+from a fitted model over measured evidence (`index/confidence.py`), not from hand-set weights.
 """
 
 from __future__ import annotations
@@ -9,37 +11,37 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
+from . import rarity
 from .analysis import analyze, analyze_spans, normalize_word, spans_of
 from .articles import Article
+from .confidence import ANSWER, NONE, UNSURE, ConfidenceModel, Evidence, default_model
 from .model import SearchIndex
 from .passages import Passage
-from .speakers import SPEECH_VERBS, matches_speaker, question_speaker
+from .speakers import SAY_INVERTED, SPEECH_VERBS, matches_speaker, question_speaker
 from .spelling import closest_word
 
-#: How many best-scored passages are checked for coverage before giving up.
+#: How many best-scored passages are looked at.
 CANDIDATES = 50
 
-#: How much a question word the articles never use weighs against a passage's coverage, where
-#: a known word weighs 1.
-UNKNOWN_WEIGHT = 2.0
-
-#: A known word counts fully when its idf is at least this; commoner words count less.
-IDF_FULL = 2.0
-
-#: A question asking for a number or a time, answered by a passage holding one, needs only
-#: this share of the usual coverage.
-TYPED_RELIEF = 0.6
+#: How many of them the evidence looks over for the best-covered one.
+EVIDENCE_DEPTH = 10
 
 #: Another article's best passage is shown before a second passage from the first article
 #: when its score is at least this share of the best score.
 BOTH_SIDES_SHARE = 0.8
 
+#: At most this many of the question's unknown words are named when nothing is quoted.
+MISSING_NAMED = 3
+
+NOTHING = "Nothing in the articles answers that."
+
 _QUOTE_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
-# Questions that ask for a number or a time can only be answered by a passage that has one.
+# Questions that ask for a number or a time are best answered by a passage that has one.
 _NUMBER_QUESTION = re.compile(
     r"^\W*(?:(?:for|by|about|approximately|roughly|in|on|at)\s+)?how\s+(many|much|often|long|old|far)\b"
     r"|\bhow\s+(many|much|long|old)\W*$", re.I)
@@ -67,6 +69,8 @@ _REPORTED = ("ed", "said", "told", "wrote")  # a verb's reported forms; "state" 
 _SAID = {w for w in SPEECH_VERBS if w.endswith(_REPORTED)} | {
     "assured", "asserted", "condemned", "argued", "explained", "replied", "responded",
     "described", "promised", "suggested", "believed", "felt", "called"}
+# Words that may stand between a speaker and the verb: "Austin also detailed".
+_BETWEEN = frozenset({"also", "then", "later", "again", "has", "had", "have", "further"})
 
 # "Who wrote the article about X?" asks for a byline: the words about the writing itself
 # pick nothing out, the rest pick the article.
@@ -93,11 +97,15 @@ class Hit:
 @dataclass(frozen=True)
 class Answer:
     question: str
-    hits: tuple[Hit, ...]
+    hits: tuple[Hit, ...]               # best first (renderings group them: `render.shown`)
     reason: str | None = None                       # why there are no hits
     corrections: dict[str, str] = field(default_factory=dict)  # typed word -> searched word
     terms: tuple[str, ...] = ()
     speaker: str | None = None          # "what did X say": the X asked about, as typed
+    grade: str = ANSWER                 # answer | unsure | none
+    confidence: float = 1.0             # 0-1: how likely the hits answer the question
+    evidence: Evidence | None = None    # what the confidence was computed from
+    missing: tuple[str, ...] = ()       # key words of the question the articles never use
 
 
 class QuestionError(ValueError):
@@ -117,23 +125,43 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
-def query_terms(index: SearchIndex, question: str) -> tuple[list[str], dict[str, str], list[int]]:
-    """The question's terms, with unknown words corrected to the closest known ones, and where
-    in the question each term's word starts."""
-    terms, corrections, starts = [], {}, []
+@dataclass(frozen=True)
+class QueryTerms:
+    """A question's terms, with what each came from."""
+
+    terms: list[str]             # searched terms, typos corrected
+    words: list[str]             # the normalised word each term stands for (as corrected)
+    starts: list[int]            # where in the question each term's word starts
+    unknown: list[str]           # words, as typed, that the articles never use (not typos)
+    corrections: dict[str, str]  # typed word -> the article word searched instead
+
+    def without(self, asking: set[str]) -> "QueryTerms":
+        """The same, less the terms that only say what is being asked (unless that is all)."""
+        keep = [n for n, t in enumerate(self.terms) if t not in asking] or range(len(self.terms))
+        return QueryTerms([self.terms[n] for n in keep], [self.words[n] for n in keep],
+                          [self.starts[n] for n in keep], self.unknown, self.corrections)
+
+
+def query_terms(index: SearchIndex, question: str) -> QueryTerms:
+    """The question's terms. A word the articles never use is corrected to the closest word
+    they do use, unless it is a real word typed on purpose (`rarity.is_meant`)."""
+    terms, words, starts, unknown, corrections = [], [], [], [], {}
     for t in analyze_spans(question):
+        typed = question[t.start:t.end]
+        word = normalize_word(typed)
         starts.append(t.start)
-        if index.has_term(t.term):
-            terms.append(t.term)
-            continue
-        word = normalize_word(question[t.start:t.end])
-        fixed = closest_word(word, index.words_by_letter.get(word[:1], []))
-        if fixed is None:
-            terms.append(t.term)
-        else:
+        fixed = None if index.has_term(t.term) else closest_word(
+            word, index.words_by_letter.get(word[:1], []))
+        if fixed is not None and not rarity.is_meant(word, fixed):
             corrections[word] = fixed
             terms.append(index.vocabulary[fixed][0])
-    return terms, corrections, starts
+            words.append(fixed)
+            continue
+        terms.append(t.term)
+        words.append(word)
+        if not index.has_term(t.term):
+            unknown.append(typed)
+    return QueryTerms(terms, words, starts, unknown, corrections)
 
 
 def _speaks(index: SearchIndex, i: int, name: str) -> bool:
@@ -143,19 +171,30 @@ def _speaks(index: SearchIndex, i: int, name: str) -> bool:
 
 
 def _named_saying(index: SearchIndex, i: int, name: str) -> bool:
-    """Passage i names `name` (or a title the article gives that speaker: "the Secretary" for
-    Austin) and has a speech verb: reported speech inside a quotation ("The Secretary stressed
-    …," the Pentagon said) or a shape the speaker rules miss."""
-    text = index.data.passage_text(i)
-    if not any(w in _SAID for w in _WORDS.findall(text.casefold())):
+    """Passage i has `name` (or a title the article gives that speaker: "the Secretary" for
+    Austin) as the subject of a speech verb: "Gallant highlighted …", "The Secretary stressed
+    …," the Pentagon said; or "…, said Gallant". Being named next to someone else's verb
+    ("Austin warned Gallant") is not speaking."""
+    words = _WORDS.findall(index.data.passage_text(i).casefold())
+    if not any(w in _SAID for w in words):
         return False
-    if set(analyze(name)) & set(analyze(text)):
-        return True
     aliases = index.speaker_aliases(i)
-    folded = " ".join(_WORDS.findall(text.casefold()))
-    return any(f" {' '.join(_WORDS.findall(form))} " in f" {folded} "
-               for who, forms in aliases.items() if matches_speaker(name, who, aliases)
-               for form in forms if len(form) > 3)
+    typed = _WORDS.findall(name.casefold())
+    forms = {tuple(typed), tuple(typed[-1:])} - {()}
+    forms |= {tuple(_WORDS.findall(form.casefold())) for who, names in aliases.items()
+              if matches_speaker(name, who, aliases) for form in names if len(form) > 3}
+    for form in forms:
+        n = len(form)
+        for s in range(len(words) - n + 1):
+            if tuple(words[s:s + n]) != form:
+                continue
+            after = words[s + n:s + n + 2]
+            if after[:1] and (after[0] in _SAID or (after[0] in _BETWEEN and after[1:2]
+                                                    and after[1] in _SAID)):
+                return True
+            if s and words[s - 1] in SAY_INVERTED:
+                return True
+    return False
 
 
 def _unattributed_speech(index: SearchIndex, i: int) -> bool:
@@ -166,7 +205,7 @@ def _unattributed_speech(index: SearchIndex, i: int) -> bool:
 
 
 def _answer_type(question: str) -> re.Pattern | None:
-    """What an answer must contain for questions that ask for a number or a time."""
+    """What an answer should contain for questions that ask for a number or a time."""
     if _NUMBER_QUESTION.search(question):
         return _NUMBER
     if _TIME_QUESTION.search(question):
@@ -174,111 +213,207 @@ def _answer_type(question: str) -> re.Pattern | None:
     return None
 
 
-def _fix_name(name: str, corrections: dict[str, str]) -> str:
-    """The asked speaker's name with its typos corrected as the search corrected them."""
-    return " ".join(corrections.get(normalize_word(w), w) for w in name.split())
+def _fix_name(index: SearchIndex, name: str, corrections: dict[str, str]) -> str:
+    """The asked speaker's name as the articles spell it: typos corrected as the search
+    corrected them, and a word the articles use only in another form (`pentagone`, which
+    makes the term `pentagon`) in the form they use most."""
+    words = []
+    for typed in name.split():
+        word = normalize_word(typed)
+        if word in corrections:
+            words.append(corrections[word])
+        elif word not in index.vocabulary and (terms := analyze(typed)) and len(terms) == 1 \
+                and terms[0] in index.term_words:
+            words.append(max(index.term_words[terms[0]], key=lambda w: index.vocabulary[w][1]))
+        else:
+            words.append(typed)
+    return " ".join(words)
 
 
 @dataclass(frozen=True)
 class _Reading:
-    """What a question asks for, beyond its words: how much of it an answer must cover, a
-    number or a time, and for "what did X say about Y", X and Y."""
+    """What a question asks for, beyond its words: how much each word weighs, a number or a
+    time, and for "what did X say about Y", X and Y."""
 
-    weight: dict[str, float]
-    bar: float                          # the covered weight an answer needs
-    expects: re.Pattern | None          # a number or a time the passage must hold
+    weight: dict[str, float]            # term -> its rarity in English, to the model's power
+    idf: dict[str, float]               # term -> its idf in the articles
+    expects: re.Pattern | None          # a number or a time the passage should hold
     speaker: str | None                 # X, typos corrected
     topic: frozenset[str]               # Y's terms
     strict: bool                        # X's words only (say, tell, claim …; not ask for)
 
     @classmethod
-    def of(cls, index: SearchIndex, text: str, terms: list[str], corrections: dict[str, str],
-           starts: list[int]) -> "_Reading":
+    def of(cls, index: SearchIndex, text: str, query: QueryTerms, power: float) -> "_Reading":
         asked = question_speaker(text)
-        speaker = _fix_name(asked[0], corrections) if asked else None
+        speaker = _fix_name(index, asked[0], query.corrections) if asked else None
         about = text.rfind(asked[1]) if asked and asked[1] else len(text)
-        topic = frozenset(t for t, start in zip(terms, starts) if start >= about)
-        # A word most passages hold says little and counts less; a word the articles never use
-        # (after typo correction) says most about what they cannot answer, and counts double.
-        weight = {t: min(1.0, index.idf(t) / IDF_FULL) if index.has_term(t) else UNKNOWN_WEIGHT
-                  for t in set(terms)}
-        if _CALLED.search(text):  # "what is X called": the asking, not the topic
-            weight.pop("call", None)
-        expects = _answer_type(text)
-        bar = index.settings.min_coverage * sum(weight.values()) * (TYPED_RELIEF if expects else 1.0)
+        topic = frozenset(t for t, start in zip(query.terms, query.starts) if start >= about)
+        weight: dict[str, float] = {}
+        for term, word in zip(query.terms, query.words):
+            weight.setdefault(term, rarity.rarity(word) ** power)
+        if _AUTHORSHIP.search(text):  # "who wrote the article about X": X picks the article
+            weight = {t: w for t, w in weight.items() if t not in _ABOUT_WRITING} or weight
+        idf = {t: index.idf(t) for t in weight}
         strict = speaker is not None and bool(_SPEECH_QUESTION.search(text))
-        return cls(weight, bar, expects, speaker, topic, strict)
+        return cls(weight, idf, _answer_type(text), speaker, topic, strict)
 
-    def admits(self, index: SearchIndex, i: int, covered: set[str]) -> bool:
-        """May passage i answer (`covered`: the question's terms it and its neighbours hold)?"""
-        if sum(self.weight.get(t, 0.0) for t in covered) < self.bar:
-            return False
-        if self.expects and not self.expects.search(index.data.passage_text(i)):
-            return False  # "how many" wants a number, "when" a time
-        if not self.strict:
-            return True
-        # "What did X say about Y": X speaking (or named saying something), about Y.
+    def voice(self, index: SearchIndex, i: int, matched: set[str], covered: set[str]) -> int | None:
+        """For "what did X say (about Y)": 0 if X speaks in passage i, 1 if X is named saying
+        something, 2 for speech nobody is named for, None if it is not X's or not about Y.
+        A passage that is about Y only through the sentences beside it comes after those that
+        name Y themselves."""
         if self.topic and not self.topic & covered:
-            return False
-        return (_speaks(index, i, self.speaker) or _named_saying(index, i, self.speaker)
-                or _unattributed_speech(index, i))
+            return None
+        if _speaks(index, i, self.speaker):
+            voice = 0
+        elif _named_saying(index, i, self.speaker):
+            voice = 1
+        elif _unattributed_speech(index, i):
+            voice = 2
+        else:
+            return None
+        return voice + 3 if self.topic and not self.topic & matched else voice
+
+    def share(self, terms: set[str], weights: dict[str, float] | None = None) -> float:
+        """The share of the question's weight these terms carry."""
+        weights = self.weight if weights is None else weights
+        total = sum(weights.values())
+        return sum(weights.get(t, 0.0) for t in terms) / total if total else 0.0
 
 
-def search(index: SearchIndex, question: str, k: int | None = None) -> Answer:
-    """Answer a question with up to k quoted passages, or none and the reason."""
+class _Found(NamedTuple):
+    """A passage that may answer, and where it stands."""
+
+    row: int
+    score: float           # ranking score
+    bm25: float
+    matched: set[str]      # the question's terms it holds
+    covered: set[str]      # ... it and its neighbours hold
+    group: tuple[int, int]  # (speaker group, lacks the number or time asked for): lower first
+
+
+def search(index: SearchIndex, question: str, k: int | None = None,
+           model: ConfidenceModel | None = None) -> Answer:
+    """Answer a question with up to k quoted passages and a grade, or none and the reason."""
     s = index.settings
     k = k or s.top_k
     text = clean_question(question, s.max_question_chars)
-    terms, corrections, starts = query_terms(index, text)
+    query = query_terms(index, text)
+    if _CALLED.search(text):  # "what is X called": "called" is the asking, not the topic
+        query = query.without({"call"})
+    terms, corrections = query.terms, query.corrections
     if not terms:
         return Answer(text, (), "The question has no words to search for "
-                      "(only common words like 'what' or 'the').", corrections)
+                      "(only common words like 'what' or 'the').", corrections,
+                      grade=NONE, confidence=0.0)
     if not len(index):
-        return Answer(text, (), "No articles are loaded.", corrections, tuple(terms))
-    q = _Reading.of(index, text, terms, corrections, starts)
+        return Answer(text, (), "No articles are loaded.", corrections, tuple(terms),
+                      grade=NONE, confidence=0.0)
+    model = model or default_model()
+    q = _Reading.of(index, text, query, model.word_power)
     hits = _byline_hits(index, text, terms, k)
-    found: list[tuple[int, float, float, set[str], int]] = []
-    best = [a.tolist() for a in index.best(terms, CANDIDATES)]
-    for i, score, bm25, (matched, covered) in zip(*best, index.coverage(best[0], terms)):
-        if len(found) >= 2 * k and not q.strict:
-            break  # enough to choose k from, with another article's best among them
-        if matched and i not in hits and q.admits(index, i, covered):
-            first = q.strict and _speaks(index, i, q.speaker)  # X's own words first
-            found.append((i, score, bm25, matched, 0 if first else 1))
-    found.sort(key=lambda f: f[4])  # stable: by score within each group
+    candidates = index.best(terms, CANDIDATES)
+    found: list[_Found] = []
+    for i, score, bm25, (matched, covered) in zip(*(a.tolist() for a in candidates),
+                                                  index.coverage(candidates[0].tolist(), terms)):
+        if len(found) >= max(2 * k, EVIDENCE_DEPTH) and not q.strict and not q.expects:
+            break  # enough to choose k from and judge them by, however many k is
+        if not matched or i in hits:
+            continue
+        voice = q.voice(index, i, matched, covered) if q.strict else 0
+        if voice is None:
+            continue
+        typed = not q.expects or bool(q.expects.search(index.data.passage_text(i)))
+        found.append(_Found(i, score, bm25, matched, covered, (voice, 0 if typed else 1)))
+    found.sort(key=lambda f: f.group)  # stable: by score within each group
+    missing = _missing(query.unknown)
+    evidence = _evidence(index, q, terms, found, candidates) if found else None
+    confidence = model.confidence(evidence) if evidence else 0.0
+    grade = model.grade(confidence, evidence) if evidence else (UNSURE if hits else NONE)
+    if grade == NONE:
+        if missing:
+            reason = f"The articles don't mention {_listed(missing)}."
+        elif q.strict and not found:
+            reason = f"The articles don't quote {q.speaker}{' on that' if q.topic else ''}."
+        else:
+            reason = NOTHING
+        return Answer(text, (), reason, corrections, tuple(terms), q.speaker, NONE, confidence,
+                      evidence, missing)
     seen: dict[str, int] = {}        # quoted text -> the hit that quotes it
-    for i, score, bm25, matched in ((f[0], f[1], f[2], f[3]) for f in _both_sides(index, found)):
+    for f in _both_sides(index, found):
         if len(hits) == k:
             break
-        key = _same_text(index.data.passage_text(i))
+        key = _same_text(index.data.passage_text(f.row))
         if key in seen:  # a syndicated sentence: one quotation, every source
             kept = hits[seen[key]]
             hits[seen[key]] = replace(kept, also=kept.also + (
-                (index.passages[i], index.articles[index.passages[i].article_id]),))
+                (index.passages[f.row], index.articles[index.passages[f.row].article_id]),))
             continue
-        seen[key] = i
-        hits[i] = _hit(index, i, score, bm25, matched)
-    if not hits:
-        return Answer(text, (), "Nothing in the articles answers that.", corrections,
-                      tuple(terms), q.speaker)
-    return Answer(text, tuple(hits.values()), None, corrections, tuple(terms), q.speaker)
+        seen[key] = f.row
+        hits[f.row] = _hit(index, f.row, f.score, f.bm25, f.matched)
+    return Answer(text, tuple(hits.values()), None, corrections, tuple(terms), q.speaker,
+                  grade, confidence, evidence, missing)
 
 
-def _both_sides(index: SearchIndex, found: list[tuple]) -> list[tuple]:
+def _evidence(index: SearchIndex, q: _Reading, terms: list[str], found: list[_Found],
+              candidates: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Evidence:
+    """What the best passage (found[0]) shows about whether it answers the question."""
+    top = found[0]
+    article = int(index.article_row[top.row])
+    rows, bm25 = candidates[0], candidates[2]
+    other = bm25[index.article_row[rows] != article]
+    runner_up = float(other.max()) if len(other) else 0.0
+    best_possible = index.best_possible(terms)
+    lacked = [w for t, w in q.weight.items() if t not in top.covered]
+    heaviest = max(q.weight.values(), default=0.0)
+    return Evidence(
+        bm25=top.bm25,
+        bm25_share=top.bm25 / best_possible if best_possible > 0 else 0.0,
+        cover=q.share(top.matched),
+        cover_near=q.share(top.covered),
+        cover_idf=q.share(top.covered, q.idf),
+        cover_best=max(q.share(f.covered) for f in found[:EVIDENCE_DEPTH]),
+        unknown=q.share({t for t in q.weight if not index.has_term(t)}),
+        missed_key=max(lacked, default=0.0) / heaviest if heaviest > 0 else 0.0,
+        missing_weight=sum(lacked),
+        article_cover=q.share(index.article_holds(article, q.weight)),
+        spread=len(set(index.article_row[rows[:EVIDENCE_DEPTH]].tolist()))
+        / min(EVIDENCE_DEPTH, len(index.article_ids)),
+        gap=max(0.0, 1.0 - runner_up / top.bm25) if top.bm25 > 0 else 0.0,
+        type_missing=float(top.group[1]),
+        terms=float(len(q.weight)),
+    )
+
+
+def _missing(unknown: list[str]) -> tuple[str, ...]:
+    """The question's words the articles never use, rarest (most telling) first."""
+    seen: dict[str, str] = {}
+    for word in unknown:
+        seen.setdefault(word.casefold(), word)
+    ranked = sorted(seen.values(), key=lambda w: -rarity.rarity(normalize_word(w)))
+    return tuple(ranked[:MISSING_NAMED])
+
+
+def _listed(words: tuple[str, ...]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _both_sides(index: SearchIndex, found: list[_Found]) -> list[_Found]:
     """The best passage of each article that answers as the best one does (the same question
     words, a score near it), before a second passage from any article: several outlets
     reporting one event all get heard."""
     if not found:
         return found
     top = found[0]
-    leaders: dict[int, tuple] = {}
+    leaders: dict[int, _Found] = {}
     for f in found:
-        a = int(index.article_row[f[0]])
-        if (a not in leaders and f[4] == top[4] and f[1] >= BOTH_SIDES_SHARE * top[1]
-                and f[3] >= top[3]):
+        a = int(index.article_row[f.row])
+        if (a not in leaders and f.group == top.group and f.score >= BOTH_SIDES_SHARE * top.score
+                and f.matched >= top.matched):
             leaders[a] = f
-    chosen = {f[0] for f in leaders.values()}
-    return list(leaders.values()) + [f for f in found if f[0] not in chosen]
+    chosen = {f.row for f in leaders.values()}
+    return list(leaders.values()) + [f for f in found if f.row not in chosen]
 
 
 def _same_text(text: str) -> str:

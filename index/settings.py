@@ -26,7 +26,6 @@ class IndexSettings:
     epsilon: float = 0.25
     context_weight: float = 0.1
     article_weight: float = 0.2
-    min_coverage: float = 0.5
     max_question_chars: int = 300
 
     def check(self) -> "IndexSettings":
@@ -38,7 +37,6 @@ class IndexSettings:
             "epsilon": 0 <= self.epsilon <= 1,
             "context_weight": 0 <= self.context_weight <= 5,
             "article_weight": 0 <= self.article_weight <= 5,
-            "min_coverage": 0 <= self.min_coverage <= 1,
             "max_question_chars": 10 <= self.max_question_chars <= 4000,
         }
         for name, ok in rules.items():

@@ -17,7 +17,7 @@ from functools import lru_cache
 from .stopwords import STOPWORDS
 
 #: Bump when the rules change what speakers are found: saved indexes then rebuild.
-SPEAKERS_VERSION = 1
+SPEAKERS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -43,12 +43,13 @@ SPEECH_VERBS: frozenset[str] = frozenset(
     | {f for b in """warn claim declare announce emphasize emphasise stress urge insist note add describe
        call detail express ask reiterate confirm deny acknowledge argue state vow pledge criticize
        criticise explain suggest assert contend reply respond testify promise threaten recall comment
-       complain predict reveal report caution allege accuse demand concede condemn praise tweet""".split()
+       complain predict reveal report caution allege accuse demand concede condemn praise tweet
+       highlight""".split()
        for f in _forms(b)})
 # -s forms that are as often plural nouns ("US states", "the claims"): need a known subject.
 _NOUNISH = frozenset("calls claims notes states details vows pledges comments reports promises demands "
                      "stresses tweets replies praises".split())
-_SAY_INVERTED = frozenset({"said", "says", "added", "asked", "wrote", "told"})
+SAY_INVERTED = frozenset({"said", "says", "added", "asked", "wrote", "told"})
 _AFTER_INVERTED = frozenset("in on at during after before who adding when while as".split())
 
 ROLES = frozenset("""secretary minister president premier chancellor senator sen representative rep
@@ -375,7 +376,7 @@ def _scan(art: _Article, toks: list[str], chains: list[_Chain], headline: bool) 
             own.append(art.note(art.resolve(_forward_phrase(toks, i + 2), False, True)))
             continue
         p = before_punct(i - 1)
-        phrase = _forward_phrase(toks, i + 1) if low in _SAY_INVERTED else []
+        phrase = _forward_phrase(toks, i + 1) if low in SAY_INVERTED else []
         after = toks[i + 1 + len(phrase)] if i + 1 + len(phrase) < len(toks) else "."
         # "…,” said Austin." / ", said the minister in …", but not ", said the army was ready"
         if phrase and (p >= 0 and toks[p] == Q or toks[i - 1] == ",") and (

@@ -36,8 +36,24 @@ def test_answer_quotes_passages_with_ids_sources_and_bold_matches(seed_index):
 
 def test_abstaining_answer_says_so(seed_index):
     reply = answer_reply(search(seed_index, "Who invented the telephone?"))
-    assert "Nothing in the articles answers that." in description(reply)
+    assert "The articles don't mention invented or telephone." in description(reply)
     assert "> " not in description(reply)
+
+
+def test_an_unsure_answer_says_so_and_quotes_the_closest_passages():
+    answer = Answer("q", (hit("Close."), hit("Closer.", 2)), grade="unsure", confidence=0.3)
+    reply = answer_reply(answer)
+    text = description(reply)
+    assert text.startswith("**These may not answer it:** the closest passages I found.")
+    assert "> Close." in text and "> Closer." in text
+    assert reply.embeds[0].colour != answer_reply(Answer("q", (hit("Close."),))).embeds[0].colour
+
+
+def test_a_none_grade_quotes_nothing_even_with_passages_found():
+    answer = Answer("q", (hit("Far."),), "The articles don't mention Paris.", grade="none",
+                    confidence=0.01)
+    text = description(answer_reply(answer))
+    assert "The articles don't mention Paris." in text and "> Far." not in text
 
 
 def test_corrections_are_shown(seed_index):

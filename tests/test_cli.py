@@ -44,6 +44,32 @@ def test_ask_json_has_the_documented_shape(run):
 def test_ask_json_for_an_unanswerable_question(run):
     answer = json.loads(run("ask", "--json", "Who invented the telephone?").stdout)
     assert answer["passages"] == [] and answer["reason"]
+    assert answer["grade"] == "none" and answer["confidence"] == 0
+    assert answer["missing"] == ["invented", "telephone"]
+
+
+def test_ask_json_grades_and_orders_passages_as_shown(run):
+    answer = json.loads(run("ask", "--json", "-k", "5", "what did Austin say about Rafah").stdout)
+    assert answer["grade"] == "answer" and 0.5 < answer["confidence"] <= 1
+    passages = answer["passages"]
+    assert [p["id"] for p in passages][:2] == ["001.13", "001.14"]
+    assert sorted(p["rank"] for p in passages) == list(range(1, len(passages) + 1))
+    # one article's passages together, in the order of their best passage, as every rendering
+    # shows them; each keeps the rank and score that placed it
+    articles = [p["article_id"] for p in passages]
+    assert articles == sorted(articles, key=articles.index)
+    text = run("ask", "-k", "5", "what did Austin say about Rafah").stdout
+    assert [line.split("] ")[0].split("[")[1] for line in text.splitlines()
+            if line[:1].isdigit()] == [p["id"] for p in passages]
+
+
+def test_ask_text_labels_an_unsure_answer(run):
+    result = run("ask", "What was the point of the Israeli defense minister's trip?")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].startswith("These may not answer it:")
+    assert "[001." in result.stdout
+    assert json.loads(run("ask", "--json", "What was the point of the Israeli defense "
+                          "minister's trip?").stdout)["grade"] == "unsure"
 
 
 def test_jsonl_answers_one_line_per_question(run):

@@ -25,8 +25,14 @@ def test_seed_question_is_answered_in_the_top_3(seed_index, case):
                          ids=lambda q: q["q"])
 def test_negative_seed_question_gets_no_passages(seed_index, case):
     answer = search(seed_index, case["q"])
-    assert answer.hits == ()
-    assert answer.reason == "Nothing in the articles answers that."
+    assert answer.hits == () and answer.grade == "none"
+    assert answer.reason.startswith("The articles don't mention ")
+
+
+def test_none_names_the_key_words_the_articles_never_mention(seed_index):
+    answer = search(seed_index, "What is the weather in Paris today?")
+    assert answer.reason == "The articles don't mention Paris or weather."
+    assert answer.missing == ("Paris", "weather")
 
 
 @pytest.mark.parametrize("question", [
@@ -100,14 +106,27 @@ CALIBRATION = json.loads((Path(__file__).parent / "data" / "calibration_question
 
 @pytest.mark.parametrize("case", [q for q in CALIBRATION if q["kind"] == "negative"],
                          ids=lambda q: q["q"])
-def test_unanswerable_questions_sharing_words_with_the_articles_get_nothing(seed_index, case):
-    assert search(seed_index, case["q"]).hits == ()
+def test_unanswerable_questions_sharing_words_with_the_articles_are_not_answered(seed_index, case):
+    """At most "these may not answer it" (the rules were once tuned on these questions: this
+    guards against regressions, it is no measure of how well the grades generalise)."""
+    assert search(seed_index, case["q"]).grade != "answer"
 
 
 def test_what_did_austin_say_about_rafah_leads_with_austin_speaking_about_rafah(seed_index):
     hits = search(seed_index, "what did Austin say about Rafah").hits
     assert hits[0].passage.id == "001.13" and "Lloyd Austin" in hits[0].speakers
     assert all("Netanyahu" not in h.passage.text for h in hits)
+
+
+def test_what_did_gallant_say_quotes_gallant_not_austin(seed_index):
+    hits = search(seed_index, "what did Gallant say", k=5).hits
+    assert {"001.9", "000.13"} <= {h.passage.id for h in hits}  # quoted, and "Gallant highlighted"
+    assert all("Yoav Gallant" in h.speakers for h in hits)
+
+
+def test_a_speaker_the_articles_never_quote_gets_none(seed_index):
+    answer = search(seed_index, "What did Blinken tell Gallant in their meeting?")
+    assert answer.hits == () and answer.reason == "The articles don't quote Blinken on that."
 
 
 def test_a_speaker_question_is_answered_only_with_that_speakers_words(seed_index):
@@ -119,14 +138,32 @@ def test_a_speaker_question_is_answered_only_with_that_speakers_words(seed_index
 
 
 @pytest.mark.parametrize("question, searched, gold", [
-    ("what did austen say about rafa", {"austen": "austin", "rafa": "rafah"},
+    ("what did austen say about raffah", {"austen": "austin", "raffah": "rafah"},
      "Austin warned Gallant about an assault on Rafah"),
+    ("what did the pentagone say about rafah", {}, "operations in Rafah should not proceed"),
     ("presicion guided munitions", {"presicion": "precision"}, "precision-guided munitions"),
 ])
 def test_typos_are_corrected_and_said(seed_index, question, searched, gold):
     answer = search(seed_index, question)
     assert answer.corrections == searched
     assert gold in answer.hits[0].passage.text
+
+
+@pytest.mark.parametrize("question, kept", [
+    ("What did the senate decide about the mission?", "senate"),  # "state": one letter away
+    ("What did the senate decide about the mission?", "mission"),  # "million": commoner
+    ("what did rafa say", "rafa"),                  # a name in its own right, commoner than Rafah
+])
+def test_an_unknown_real_word_is_not_corrected(seed_index, question, kept):
+    answer = search(seed_index, question)
+    assert kept not in answer.corrections
+    assert kept in [w.casefold() for w in answer.missing]
+
+
+def test_a_misspelling_is_corrected_even_when_it_is_rare(seed_index):
+    answer = search(seed_index, "what did netanyahou cancel")
+    assert answer.corrections == {"netanyahou": "netanyahu"}
+    assert answer.hits and "Netanyahu" in answer.hits[0].passage.text
 
 
 def test_number_and_time_questions_need_a_number_or_a_time(seed_index):
