@@ -80,8 +80,9 @@ def _ask(args: argparse.Namespace) -> int:
             try:
                 payload = answer_json(search(index, question, args.top))
             except QuestionError as exc:
-                payload = {"question": question, "passages": [], "reason": str(exc),
-                           "corrections": {}}
+                payload = {"question": question, "grade": "none", "confidence": 0.0,
+                           "passages": [], "reason": str(exc), "missing": [], "corrections": {},
+                           "evidence": None}
             print(json.dumps(payload, ensure_ascii=False), flush=False)
         return 0
     if not args.question:

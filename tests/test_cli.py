@@ -77,6 +77,8 @@ def test_jsonl_answers_one_line_per_question(run):
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [len(a["passages"]) > 0 for a in lines] == [True, False, False, True]
     assert "empty" in lines[2]["reason"]
+    assert [a["grade"] for a in lines] == ["answer", "none", "none", "answer"]
+    assert set(lines[2]) == set(lines[0])  # a refused question has the same fields
 
 
 def test_source_shows_passage_in_context(run):
