@@ -44,6 +44,15 @@ def folder_state(folder) -> tuple:
         return (("error", str(exc)),)
 
 
+def keep_long_lived() -> None:
+    """Free what the last build left behind, then keep the collector off everything left:
+    the serving index's many objects live for good, and scanning them stalls the event loop.
+    Freezing before collecting would keep that garbage (and the previous index) for ever."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 class Reloader:
     def __init__(self, client: "QuoteBot") -> None:
         self.client = client
@@ -64,12 +73,13 @@ class Reloader:
                 return ReloadResult(False, False, f"Reload failed: {exc}. Still serving the "
                                     f"previous {len(old.articles)} articles.")
             changed = report.rebuilt
-            if changed:
-                self.client.index = index
-                gc.freeze()  # as at start: the new index is long-lived
             message = (f"Reloaded: {len(index.articles)} articles, {len(index)} passages."
                        if changed else f"No change: {len(old.articles)} articles, "
                        f"{len(old)} passages.")
+            if changed:
+                self.client.index = index
+            del old, index  # the previous index goes once the questions on it are answered
+            keep_long_lived()
             log.info("reload (%s): %s", why, message)
             return ReloadResult(True, changed, message, report.warnings)
 

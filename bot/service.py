@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import sys
@@ -17,6 +16,7 @@ from index.build import open_index
 
 from .client import QuoteBot
 from .config import Config, ConfigError, load_config
+from .reload import keep_long_lived
 
 log = logging.getLogger("bot")
 
@@ -72,7 +72,7 @@ async def serve(client: QuoteBot, token: str) -> None:
     """Connect and answer until SIGTERM or SIGINT, then close the connection cleanly."""
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task] = []
-    gc.freeze()  # the index's millions of objects live for good: keep the collector off them
+    keep_long_lived()
 
     def stop(name: str) -> None:
         log.info("%s received: closing the connection", name)

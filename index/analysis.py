@@ -88,14 +88,18 @@ def _is_initialism(word: str) -> bool:
         c == "." for c in word[1::2])
 
 
-#: Words whose term is already known: the saved index's vocabulary, remembered at load so
-#: that marking words in answers need not stem them again (stemming is a pure function).
+#: Words whose term is already known: the serving index's vocabulary, remembered when it is
+#: warmed so that marking words in answers need not stem them again. Stemming is a pure
+#: function, so a word missing here (an older index's) is only slower, never different.
 _KNOWN: dict[str, str] = {}
 
 
 def remember_stems(pairs) -> None:
-    """Add (word, term) pairs the analyzer made before, e.g. when an index was built."""
-    _KNOWN.update(pairs)
+    """Remember these (word, term) pairs the analyzer made before, in place of the last ones:
+    the cache holds one vocabulary, however many indexes a long-lived process loads."""
+    known = dict(pairs)
+    _KNOWN.clear()
+    _KNOWN.update(known)
 
 
 def stem(word: str) -> str:

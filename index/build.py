@@ -44,15 +44,33 @@ def build_data(folder: Path, previous: IndexData | None = None) -> tuple[IndexDa
     return builder.finish(stamp), loaded.warnings
 
 
-class _PieceIds(dict):
-    """Text piece -> the term rows it makes; each distinct piece is analysed once."""
+class _TermRows:
+    """Term -> its row, numbered in order of first appearance."""
 
-    def __init__(self, builder: Builder):
+    def __init__(self, terms: list[str]):
+        self.terms = terms
+        self.rows: dict[str, int] = {t: i for i, t in enumerate(terms)}
+
+    def __call__(self, term: str) -> int:
+        row = self.rows.get(term)
+        if row is None:
+            row = self.rows[term] = len(self.terms)
+            self.terms.append(term)
+        return row
+
+
+class _PieceIds(dict):
+    """Text piece -> the term rows it makes; each distinct piece is analysed once.
+
+    It holds the term numbering, not the builder: a builder and its pieces referring to each
+    other would be freed only by the cycle collector, and kept for good once frozen."""
+
+    def __init__(self, term_row: _TermRows):
         super().__init__()
-        self.builder = builder
+        self.term_row = term_row
 
     def __missing__(self, piece: str) -> tuple[int, ...]:
-        ids = tuple(self.builder.term_row(term) for _, term, _, _ in piece_terms(piece))
+        ids = tuple(self.term_row(term) for _, term, _, _ in piece_terms(piece))
         self[piece] = ids
         return ids
 
@@ -63,8 +81,8 @@ class Builder:
     def __init__(self, previous: IndexData | None = None):
         self.previous = previous
         self.terms: list[str] = list(previous.terms) if previous else []
-        self.rows: dict[str, int] = {t: i for i, t in enumerate(self.terms)}
-        self.pieces = _PieceIds(self)
+        self.term_row = _TermRows(self.terms)
+        self.pieces = _PieceIds(self.term_row)
         self.piece_counts: Counter[str] = Counter()   # of analysed text, for the vocabulary
         self.kept: set[int] = set()                   # articles reused from `previous`
         # Articles analysed by other code (an older analyzer or speaker finder) are analysed
@@ -77,13 +95,6 @@ class Builder:
                                                        "kinds", "paragraphs", "counts")}
         self.speakers: list[tuple[str, ...]] = []        # per passage
         self.aliases: list[dict[str, list[str]]] = []    # per article
-
-    def term_row(self, term: str) -> int:
-        row = self.rows.get(term)
-        if row is None:
-            row = self.rows[term] = len(self.terms)
-            self.terms.append(term)
-        return row
 
     def add(self, article: Article, items: list[Passage]) -> None:
         """Analyse an article's passages."""

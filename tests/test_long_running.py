@@ -1,0 +1,42 @@
+"""What a service running for months must not do: keep every index it ever loaded."""
+
+import gc
+import weakref
+from dataclasses import replace
+from types import SimpleNamespace
+
+from bot.reload import Reloader
+from index import analysis
+from index.build import open_index
+from index.settings import IndexSettings
+
+
+async def test_reloads_free_the_indexes_they_replace(seeds_copy, tmp_path):
+    settings = replace(IndexSettings(), seeds=seeds_copy, index_path=tmp_path / "index.json")
+    index, _ = open_index(settings)
+    client = SimpleNamespace(config=SimpleNamespace(index=settings), index=index)
+    reloader = Reloader(client)
+    replaced = [weakref.ref(index.data)]
+    del index
+    try:
+        for n in range(4):
+            (seeds_copy / f"{n + 2:03d}_added.txt").write_text(
+                f"Headline {n}\n\nThe council met on day {n} to vote.\n", encoding="utf-8")
+            result = await reloader.reload("test")
+            assert result.changed
+            replaced.append(weakref.ref(client.index.data))
+        gc.collect()
+        alive = [ref() is not None for ref in replaced]
+        assert alive == [False] * 4 + [True]  # only the serving index is left
+    finally:
+        gc.unfreeze()
+
+
+def test_the_stem_cache_holds_one_vocabulary():
+    saved = dict(analysis._KNOWN)
+    try:
+        analysis.remember_stems((f"word{n}", f"term{n}") for n in range(1000))
+        analysis.remember_stems([("austin", "austin")])
+        assert analysis._KNOWN == {"austin": "austin"}
+    finally:
+        analysis.remember_stems(saved.items())
