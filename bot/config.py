@@ -123,5 +123,9 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))} "
                           "(known: [bot], [index])")
     base = path.resolve().parent
-    return Config(bot_settings_from_table(data.get("bot", {}), base),
-                  settings_from_table(data.get("index", {}), base))
+    bot = bot_settings_from_table(data.get("bot", {}), base)
+    try:
+        index = settings_from_table(data.get("index", {}), base)
+    except SettingsError as exc:  # one kind of error for every bad setting the bot reads
+        raise ConfigError(str(exc))
+    return Config(bot, index)

@@ -1,6 +1,5 @@
 """What users see in Discord: limits, escaping, trimming, empty and abstaining answers."""
 
-import discord
 import pytest
 
 from bot.render import (ARTICLES_PER_PAGE, DESCRIPTION_MAX, answer_reply, articles_reply, escape,
@@ -142,9 +141,10 @@ def test_articles_reply_pages(seed_index):
 
 
 def test_reply_text_is_the_embed_as_text(seed_index):
-    text = reply_text(answer_reply(search(seed_index, "ceasefire")))
-    assert text.startswith("## ceasefire\n\n> ")
-    assert isinstance(discord.Embed(), discord.Embed)
+    reply = answer_reply(search(seed_index, "ceasefire"))
+    embed = reply.embeds[0]
+    assert reply_text(reply) == f"## ceasefire\n\n{embed.description}\n\n— {embed.footer.text}"
+    assert embed.description.startswith("> ") and "**ceasefire**" in embed.description
 
 
 def test_bold_marks_never_add_stray_backslashes():

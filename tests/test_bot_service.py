@@ -18,10 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "service-secret-token-abc"
 
 
-def write_config(folder: Path, extra: str = "", seeds: Path = ROOT / "seeds") -> Path:
+def write_config(folder: Path, extra: str = "", seeds: Path = ROOT / "seeds",
+                 index_extra: str = "") -> Path:
     config = folder / "config.toml"
     config.write_text(
-        f'[index]\nseeds = "{seeds}"\nindex_path = "{folder / "index.json"}"\n'
+        f'[index]\nseeds = "{seeds}"\nindex_path = "{folder / "index.json"}"\n{index_extra}'
         f'[bot]\nstate_path = "{folder / "commands.sha256"}"\n{extra}', encoding="utf-8")
     return config
 
@@ -52,6 +53,8 @@ async def wait_for_log(log_file: Path, text: str) -> None:
         if log_file.exists() and text in log_file.read_text(encoding="utf-8"):
             return
         await asyncio.sleep(0.05)
+    logged = log_file.read_text(encoding="utf-8") if log_file.exists() else "(no log file)"
+    raise AssertionError(f"the log never said {text!r}; it says:\n{logged}")
 
 
 def test_missing_token_exits_78_naming_the_setting(tmp_path):
@@ -72,6 +75,23 @@ def test_bad_config_exits_78_with_one_line(tmp_path, extra, named):
     result = run_bot(write_config(tmp_path, extra), {"DISCORD_TOKEN": TOKEN})
     assert result.returncode == 78
     assert named in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("index_extra, named", [
+    ('k1 = "x"\n', "index.k1 must be a number"),
+    ("top_k = 0\n", "index.top_k is out of range"),
+    ("b = 2\n", "index.b is out of range"),
+    ("colour = 1\n", "index.colour is not a setting"),
+])
+@pytest.mark.parametrize("command", [["run"], ["ask", "ceasefire"]])
+def test_bad_index_setting_exits_78_with_one_line(tmp_path, index_extra, named, command):
+    config = write_config(tmp_path, index_extra=index_extra)
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"DISCORD_TOKEN": TOKEN}
+    result = subprocess.run([sys.executable, "-m", "bot", *command, "--config", str(config)],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 78
+    assert len(lines) == 1 and lines[0].startswith(f"error: {named}"), result.stderr
 
 
 def test_unreadable_config_exits_78(tmp_path):
