@@ -24,6 +24,30 @@ from .reload import Reloader
 log = logging.getLogger(__name__)
 
 
+class SafeTree(app_commands.CommandTree):
+    """A command tree whose every failure is logged: an interaction too malformed to reach a
+    command (no `data`, no user) would otherwise end its task with an error nobody reads."""
+
+    async def _call(self, interaction: discord.Interaction) -> None:
+        try:
+            await super()._call(interaction)
+        except app_commands.AppCommandError:
+            raise  # the tree's own error handler answers these
+        except Exception:
+            log.exception("ignored a malformed interaction (type %s)",
+                          getattr(interaction.type, "name", interaction.type))
+
+
+def _guarded(event: str, parse):
+    """`parse` for one gateway event type, failing alone: logged, never ending the connection."""
+    def guarded(data) -> None:
+        try:
+            parse(data)
+        except Exception:
+            log.exception("ignored a malformed %s event from the gateway", event)
+    return guarded
+
+
 class QuoteBot(discord.Client):
     def __init__(self, config: Config, index: SearchIndex, **options) -> None:
         # The bot never joins voice: spare operators discord.py's warnings about voice libraries.
@@ -33,7 +57,13 @@ class QuoteBot(discord.Client):
         super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, **options)
         self.config = config
         self.index = index
-        self.tree = app_commands.CommandTree(self)
+        # discord.py parses each gateway event in the connection's own loop, so one event it
+        # cannot parse would end the connection and the service: each parser fails alone.
+        # (`_connection.parsers` is the table the gateway calls; discord.py is pinned to 2.7.)
+        parsers = self._connection.parsers
+        for event, parse in list(parsers.items()):
+            parsers[event] = _guarded(event, parse)
+        self.tree = SafeTree(self)
         self.reloader = Reloader(self)
         self.watcher: asyncio.Task | None = None
         self.owner_ids: set[int] | None = None

@@ -4,6 +4,7 @@ Discord server on 127.0.0.1. Assertions are on what users would see."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from dataclasses import replace
@@ -398,3 +399,31 @@ async def test_context_and_more_buttons_answer_privately_even_after_a_restart(st
             assert body["flags"] & EPHEMERAL and "This button has expired" in body["content"]
         assert_mentions_off_everywhere(fake)
         await stop(client)
+
+
+async def test_malformed_interactions_are_logged_and_the_bot_keeps_answering(start_bot, caplog):
+    unretrieved: list[dict] = []
+    asyncio.get_running_loop().set_exception_handler(lambda loop, context: unretrieved.append(context))
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        good = await fake.send_command("ask", {"question": "ceasefire"})
+        await fake.wait_for_response(good)
+        template = fake.interactions[good]
+        for broken in ("token", "data", "member"):
+            payload = {k: v for k, v in template.items() if k != broken}
+            payload["id"] = str(fake.snowflake())
+            if broken != "token":
+                payload["token"] = f"broken-{broken}"
+            await fake.dispatch("INTERACTION_CREATE", payload)
+        await fake.dispatch("INTERACTION_CREATE", {"type": 2})  # nothing but a type
+        token = await fake.send_command("ask", {"question": "How many Palestinians are in Rafah?"})
+        await fake.wait_for_response(token)
+        assert "1.5 million" in message_of(fake, token)["embeds"][0]["description"]
+        assert not client.is_closed()
+        await stop(client)
+    gc.collect()
+    await asyncio.sleep(0)
+    assert unretrieved == []
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors and all("malformed" in r.getMessage() for r in errors)
+    assert sum("INTERACTION_CREATE" in r.getMessage() for r in errors) >= 2  # no token; bare
