@@ -73,9 +73,10 @@ class QuoteBot(discord.Client):
         add_commands(self.tree, self)
 
     async def setup_hook(self) -> None:
+        """Runs at the end of each login; a login tried again runs it again."""
         self.add_dynamic_items(*BUTTONS)  # answers' buttons work across restarts
         await sync_commands(self.tree, self.config, self.application_id)
-        if self.config.bot.watch_seconds > 0:
+        if self.config.bot.watch_seconds > 0 and self.watcher is None:
             self.watcher = asyncio.create_task(self.reloader.watch(self.config.bot.watch_seconds))
 
     async def is_owner(self, user: discord.abc.User) -> bool:

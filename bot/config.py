@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class BotSettings:
     api_base_url: str = DISCORD_API
     gateway_url: str = DISCORD_GATEWAY
     state_path: Path = Path("data/commands.sha256")
+    connect_timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,20 @@ def _number(key: str, value: object, low: float, high: float, whole: bool = Fals
     return value
 
 
-def _url(key: str, value: object, schemes: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or not re.match(rf"^({'|'.join(schemes)})://[^\s/]+", value):
-        raise ConfigError(f"bot.{key} must be a {' or '.join(schemes)} URL, not {value!r}")
-    return value.rstrip("/") if schemes[0].startswith("http") else value
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _url(key: str, value: object, schemes: tuple[str, str]) -> str:
+    """A URL with the secure scheme, or the plain one for this machine only (tests, a local
+    proxy): the token travels in every request."""
+    secure, plain = schemes
+    if not isinstance(value, str) or not re.match(rf"^({secure}|{plain})://[^\s/]+", value):
+        raise ConfigError(f"bot.{key} must be a {secure} URL, not {value!r}")
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme == plain and parts.hostname not in LOOPBACK:
+        raise ConfigError(f"bot.{key} must use {secure}:// (plain {plain}:// would send the "
+                          f"token unencrypted; it is allowed only for {', '.join(LOOPBACK)})")
+    return value.rstrip("/") if secure == "https" else value
 
 
 def _path(key: str, value: object, base: Path) -> Path:
@@ -98,6 +110,8 @@ def bot_settings_from_table(table: dict, base: Path = Path(".")) -> BotSettings:
         elif key in ("cooldown_seconds", "defer_after_seconds", "watch_seconds"):
             high = {"cooldown_seconds": 3600, "defer_after_seconds": 2.5, "watch_seconds": 86400}
             values[key] = float(_number(key, value, 0, high[key]))
+        elif key == "connect_timeout_seconds":
+            values[key] = float(_number(key, value, 1, 600))
         elif key == "log_level":
             if not isinstance(value, str) or value.upper() not in LOG_LEVELS:
                 raise ConfigError(f"bot.log_level must be one of {', '.join(LOG_LEVELS)}")

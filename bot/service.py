@@ -68,6 +68,52 @@ def point_discord_at(api_base_url: str, gateway_url: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+#: The longest wait between two tries at logging in.
+LOGIN_BACKOFF_MAX = 60.0
+
+
+def server_errors_logged() -> aiohttp.TraceConfig:
+    """An HTTP trace that logs each 5xx answer from Discord as it comes: discord.py retries
+    them on its own, silently, for about half a minute."""
+    trace = aiohttp.TraceConfig()
+
+    async def on_request_end(session, context, params) -> None:
+        if params.response.status >= 500:
+            log.warning("Discord answered %s %s to %s %s", params.response.status,
+                        params.response.reason, params.method, params.url.path)
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
+async def login(client: QuoteBot, token: str) -> None:
+    """Log in, trying again with growing waits while Discord times out, fails (5xx) or cannot
+    be reached; each failure is one log line. A rejected token or a wrong address raises."""
+    bot = client.config.bot
+    delay = 1.0
+    while True:
+        try:
+            async with asyncio.timeout(bot.connect_timeout_seconds):
+                await client.login(token)
+            return
+        except (TimeoutError, discord.DiscordServerError, OSError, aiohttp.ClientError) as exc:
+            if client.is_closed():  # stopping: the failure is the stop's doing
+                raise
+            log.warning("login to %s failed: %s; trying again in %g s", bot.api_base_url,
+                        _login_failure(exc, bot.connect_timeout_seconds), delay)
+        await client.http.close()  # a fresh HTTP session for the next try; none left open
+        client.http.connector = discord.utils.MISSING
+        await asyncio.sleep(delay)
+        delay = min(2 * delay, LOGIN_BACKOFF_MAX)
+
+
+def _login_failure(exc: Exception, timeout: float) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, discord.DiscordServerError):
+        return f"Discord answered {exc.status}"
+    return f"cannot connect ({exc.__class__.__name__}: {exc})"
+
+
 async def serve(client: QuoteBot, token: str) -> None:
     """Connect and answer until SIGTERM or SIGINT, then close the connection cleanly."""
     loop = asyncio.get_running_loop()
@@ -84,7 +130,8 @@ async def serve(client: QuoteBot, token: str) -> None:
         client.reloader.reload("SIGHUP")))
     try:
         async with client:
-            await client.start(token)
+            await login(client, token)
+            await client.connect()  # discord.py reconnects the gateway itself, with backoff
     except Exception:
         if not stopping:  # a failure of its own: let run() report it
             raise
@@ -99,8 +146,9 @@ def _stop_now(signum: int, frame: object) -> None:
 
 
 def run(config_path: Path) -> int:
-    """The service's main: exit 0 on a clean stop, 78 for a bad config or token, 1 when
-    Discord cannot be reached (worth a restart)."""
+    """The service's main: exit 0 on a clean stop, 78 for a bad config, token or Discord
+    address (restarting will not help), 1 for anything unforeseen (worth a restart). While
+    Discord is unreachable or failing it keeps trying, logging each failure."""
     signal.signal(signal.SIGTERM, _stop_now)  # until the event loop takes over: stop quietly
     try:
         config = load_config(config_path)
@@ -120,7 +168,7 @@ def run(config_path: Path) -> int:
     index.warm()  # compile and page in before connecting: compiling holds the GIL
     log.info("index: %s (%d articles, %d passages)", report.reason, len(index.articles), len(index))
     try:
-        asyncio.run(serve(QuoteBot(config, index), token))
+        asyncio.run(serve(QuoteBot(config, index, http_trace=server_errors_logged()), token))
     except discord.LoginFailure:
         print(f"error: bot.token_env: Discord rejected the token in {config.bot.token_env}",
               file=sys.stderr)
@@ -132,6 +180,10 @@ def run(config_path: Path) -> int:
         return EX_CONFIG
     except discord.PrivilegedIntentsRequired:
         print("error: Discord refused the requested intents", file=sys.stderr)
+        return EX_CONFIG
+    except discord.HTTPException as exc:  # 4xx at login: not Discord's API at that address
+        print(f"error: bot.api_base_url: {config.bot.api_base_url} answered {exc.status} "
+              f"{exc.response.reason} at login; is it Discord's API (…/api/v10)?", file=sys.stderr)
         return EX_CONFIG
     except (OSError, aiohttp.ClientError, discord.GatewayNotFound,
             discord.ConnectionClosed) as exc:

@@ -70,6 +70,9 @@ def test_missing_token_exits_78_naming_the_setting(tmp_path):
     ('api_base_url = "ftp://x"\n', "bot.api_base_url"),
     ("token = 'abc'\n", "bot.token is not a setting"),
     ('log_level = "LOUD"\n', "bot.log_level"),
+    ('api_base_url = "http://discord.example/api/v10"\n', "bot.api_base_url must use https://"),
+    ('gateway_url = "ws://10.0.0.1/"\n', "bot.gateway_url must use wss://"),
+    ("connect_timeout_seconds = 0\n", "bot.connect_timeout_seconds"),
 ])
 def test_bad_config_exits_78_with_one_line(tmp_path, extra, named):
     result = run_bot(write_config(tmp_path, extra), {"DISCORD_TOKEN": TOKEN})
@@ -170,3 +173,63 @@ async def test_sigterm_while_logging_in_still_exits_0(tmp_path):
     stderr = (await process.stderr.read()).decode()
     assert code == 0, stderr
     assert "Traceback" not in stderr
+
+
+@contextlib.asynccontextmanager
+async def misbehaving_discord(status: int | None):
+    """An address that answers every request with `status`, or (None) accepts connections and
+    never answers; yields its port."""
+    async def handle(reader, writer):
+        await reader.read(65536)
+        if status is None:
+            while await reader.read(65536):  # until the bot gives up on the connection
+                pass
+        else:
+            body = b'{"message": "no", "code": 0}'
+            writer.write(f"HTTP/1.1 {status} Whatever\r\nContent-Type: application/json\r\n"
+                         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        yield server.sockets[0].getsockname()[1]
+
+
+def _pointing_at(tmp_path: Path, port: int, extra: str = "") -> tuple[Path, Path]:
+    log_file = tmp_path / "bot.log"
+    config = write_config(tmp_path, f'api_base_url = "http://127.0.0.1:{port}/api/v10"\n'
+                          f'gateway_url = "ws://127.0.0.1:{port}/"\nlog_file = "{log_file}"\n{extra}')
+    return config, log_file
+
+
+async def test_a_wrong_api_address_exits_78_with_one_line(tmp_path):
+    async with misbehaving_discord(404) as port:
+        config, _ = _pointing_at(tmp_path, port)
+        async with service(config) as process:
+            code = await asyncio.wait_for(process.wait(), 30)
+        stderr = (await process.stderr.read()).decode()
+    assert code == 78, stderr
+    assert stderr.strip().splitlines()[-1] == (
+        f"error: bot.api_base_url: http://127.0.0.1:{port}/api/v10 answered 404 Whatever at "
+        "login; is it Discord's API (…/api/v10)?")
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("status, logged", [
+    (502, "Discord answered 502 Whatever to GET /api/v10/users/@me"),
+    (None, "failed: no answer within 1 s; trying again in 1 s"),
+])
+async def test_a_failing_discord_is_logged_as_it_happens_and_tried_again(tmp_path, status, logged):
+    async with misbehaving_discord(status) as port:
+        config, log_file = _pointing_at(tmp_path, port, "connect_timeout_seconds = 1\n")
+        async with service(config) as process:
+            await wait_for_log(log_file, logged)
+            if status is None:
+                await wait_for_log(log_file, "trying again in 2 s")  # and again, waiting longer
+            assert process.returncode is None  # still trying, not crashed
+            process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(process.wait(), 15)
+        stderr = (await process.stderr.read()).decode()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr + log_file.read_text(encoding="utf-8")
