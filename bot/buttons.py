@@ -34,6 +34,9 @@ class ContextButton(discord.ui.DynamicItem[discord.ui.Button], template=CONTEXT_
         return cls(item.label or "Context", item.custom_id or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        await _answered(interaction, self._reply)
+
+    async def _reply(self, interaction: discord.Interaction) -> None:
         match = CONTEXT_ID.fullmatch(self.custom_id)
         client = interaction.client
         reply = await client.in_worker(context_reply, client.index,  # type: ignore[attr-defined]
@@ -51,6 +54,9 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=MORE_ID.pat
         return cls(item.label or "More", item.custom_id or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        await _answered(interaction, self._reply)
+
+    async def _reply(self, interaction: discord.Interaction) -> None:
         match = MORE_ID.fullmatch(self.custom_id)
         client = interaction.client
         page = client.config.index.top_k  # type: ignore[attr-defined]
@@ -71,6 +77,12 @@ def view_of(reply: Reply) -> discord.ui.View | None:
         kind = ContextButton if custom_id.startswith("nq:ctx:") else MoreButton
         view.add_item(kind(label, custom_id))
     return view
+
+
+async def _answered(interaction: discord.Interaction, handler) -> None:
+    """Through the client, which counts the press as in flight until it is answered."""
+    client = interaction.client
+    await client.answer(interaction, lambda: handler(interaction))  # type: ignore[attr-defined]
 
 
 async def _send(interaction: discord.Interaction, reply: Reply) -> None:

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,11 +18,14 @@ from discord import app_commands
 from index.model import SearchIndex
 
 from .buttons import BUTTONS
-from .commands import NO_MENTIONS, add_commands
+from .commands import NO_MENTIONS, add_commands, respond
 from .config import Config
 from .reload import Reloader
+from .render import message
 
 log = logging.getLogger(__name__)
+
+RESTARTING = "I'm restarting: please ask again in a minute."
 
 
 class SafeTree(app_commands.CommandTree):
@@ -29,8 +33,9 @@ class SafeTree(app_commands.CommandTree):
     command (no `data`, no user) would otherwise end its task with an error nobody reads."""
 
     async def _call(self, interaction: discord.Interaction) -> None:
+        call = super()._call
         try:
-            await super()._call(interaction)
+            await self.client.answer(interaction, lambda: call(interaction))
         except app_commands.AppCommandError:
             raise  # the tree's own error handler answers these
         except Exception:
@@ -70,6 +75,8 @@ class QuoteBot(discord.Client):
         # Searches take the GIL for milliseconds: one worker thread serves them all as fast as
         # several would, and leaves the event loop (and the heartbeat) a free turn between them.
         self.search_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+        self.stopping = False                    # set on SIGTERM: take no new interactions
+        self.in_flight: set[asyncio.Task] = set()  # interactions being answered
         add_commands(self.tree, self)
 
     async def setup_hook(self) -> None:
@@ -78,6 +85,21 @@ class QuoteBot(discord.Client):
         await sync_commands(self.tree, self.config, self.application_id)
         if self.config.bot.watch_seconds > 0 and self.watcher is None:
             self.watcher = asyncio.create_task(self.reloader.watch(self.config.bot.watch_seconds))
+
+    async def answer(self, interaction: discord.Interaction,
+                     handler: Callable[[], Awaitable[None]]) -> None:
+        """Run an interaction's handler, counted as in flight so that a stop waits for it to be
+        answered; once the bot is stopping, say so instead of starting on it."""
+        if self.stopping:
+            if interaction.type is not discord.InteractionType.autocomplete:
+                await respond(interaction, message(RESTARTING))
+            return
+        task = asyncio.current_task()
+        self.in_flight.add(task)
+        try:
+            await handler()
+        finally:
+            self.in_flight.discard(task)
 
     async def is_owner(self, user: discord.abc.User) -> bool:
         """Whether `user` owns the bot's application (or is on the team that owns it)."""

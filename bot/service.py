@@ -106,6 +106,23 @@ async def login(client: QuoteBot, token: str) -> None:
         delay = min(2 * delay, LOGIN_BACKOFF_MAX)
 
 
+#: How long a stop waits for the answers in flight.
+DRAIN_SECONDS = 10.0
+
+
+async def finish_and_close(client: QuoteBot) -> None:
+    """Take no new interactions, let those in flight be answered (for `DRAIN_SECONDS` at
+    most), then close the connection."""
+    client.stopping = True
+    if client.in_flight:
+        log.info("finishing %d answer(s) in flight", len(client.in_flight))
+        _, late = await asyncio.wait(set(client.in_flight), timeout=DRAIN_SECONDS)
+        if late:
+            log.warning("%d answer(s) unfinished after %g s: closing anyway", len(late),
+                        DRAIN_SECONDS)
+    await client.close()
+
+
 def _login_failure(exc: Exception, timeout: float) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer within {timeout:g} s"
@@ -122,7 +139,8 @@ async def serve(client: QuoteBot, token: str) -> None:
 
     def stop(name: str) -> None:
         log.info("%s received: closing the connection", name)
-        stopping.append(loop.create_task(client.close()))
+        if not stopping:
+            stopping.append(loop.create_task(finish_and_close(client)))
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop, sig.name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import signal
 import logging
 import time
 from dataclasses import replace
@@ -427,3 +429,27 @@ async def test_malformed_interactions_are_logged_and_the_bot_keeps_answering(sta
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors and all("malformed" in r.getMessage() for r in errors)
     assert sum("INTERACTION_CREATE" in r.getMessage() for r in errors) >= 2  # no token; bare
+
+
+async def test_sigterm_lets_the_answers_in_flight_finish_and_refuses_new_ones(start_bot, monkeypatch,
+                                                                              caplog):
+    slow = commands._answer
+
+    def slow_answer(index, question):
+        time.sleep(0.05)  # 20 answers one after another on the search thread: about a second
+        return slow(index, question)
+    monkeypatch.setattr(commands, "_answer", slow_answer)
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake, defer_after_seconds=2.5)
+        tokens = [await fake.send_command("ask", {"question": f"ceasefire {n}"}) for n in range(20)]
+        await fake.wait_until(lambda: len(client.in_flight) >= 10, what="answers in flight")
+        os.kill(os.getpid(), signal.SIGTERM)  # the service's own handler takes it
+        await fake.wait_until(lambda: client.stopping, what="the stop to begin")
+        late = await fake.send_command("ask", {"question": "ceasefire"})
+        for token in tokens:
+            await fake.wait_for_response(token, timeout=10)
+            assert "ceasefire" in message_of(fake, token)["embeds"][0]["description"], token
+        await fake.wait_for_response(late)
+        assert message_of(fake, late)["content"] == "I'm restarting: please ask again in a minute."
+        await fake.wait_until(client.is_closed, timeout=10, what="the client to close")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
