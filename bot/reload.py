@@ -33,13 +33,16 @@ class ReloadResult:
 
 
 def folder_state(folder) -> tuple:
-    """A cheap snapshot of the article files (name, size, mtime): changes when they do."""
+    """A cheap snapshot of the article files: changes when they do. The change time and inode
+    are in it because copies that keep size and modification time (`rsync -t`, `cp -p`) still
+    change those; no tool can set them back."""
     try:
         with os.scandir(folder) as entries:
             return tuple(sorted(
-                (e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries
+                (e.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                for e in entries
                 if e.is_file() and e.name.lower().endswith(ARTICLE_SUFFIXES)
-                and not e.name.startswith(".")))
+                and not e.name.startswith(".") for st in (e.stat(),)))
     except OSError as exc:
         return (("error", str(exc)),)
 

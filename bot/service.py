@@ -131,10 +131,12 @@ def _login_failure(exc: Exception, timeout: float) -> str:
     return f"cannot connect ({exc.__class__.__name__}: {exc})"
 
 
-async def serve(client: QuoteBot, token: str) -> None:
-    """Connect and answer until SIGTERM or SIGINT, then close the connection cleanly."""
+async def serve(client: QuoteBot, token: str, reload_at_start: bool = False) -> None:
+    """Connect and answer until SIGTERM or SIGINT, then close the connection cleanly.
+    `reload_at_start`: a SIGHUP came while starting up; reload once running."""
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task] = []
+    reloads: set[asyncio.Task] = set()  # referenced until done: the loop keeps only weak ones
     keep_long_lived()
 
     def stop(name: str) -> None:
@@ -142,10 +144,17 @@ async def serve(client: QuoteBot, token: str) -> None:
         if not stopping:
             stopping.append(loop.create_task(finish_and_close(client)))
 
+    def reload(why: str) -> None:
+        if not stopping:
+            task = loop.create_task(client.reloader.reload(why))
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop, sig.name)
-    loop.add_signal_handler(signal.SIGHUP, lambda: stopping or loop.create_task(
-        client.reloader.reload("SIGHUP")))
+    loop.add_signal_handler(signal.SIGHUP, reload, "SIGHUP")
+    if reload_at_start:
+        reload("SIGHUP while starting")
     try:
         async with client:
             await login(client, token)
@@ -163,11 +172,20 @@ def _stop_now(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+_hup_while_starting: list[int] = []
+
+
+def _reload_later(signum: int, frame: object) -> None:
+    """A SIGHUP (`systemctl reload`) before the service runs: remembered, not fatal."""
+    _hup_while_starting.append(signum)
+
+
 def run(config_path: Path) -> int:
     """The service's main: exit 0 on a clean stop, 78 for a bad config, token or Discord
     address (restarting will not help), 1 for anything unforeseen (worth a restart). While
     Discord is unreachable or failing it keeps trying, logging each failure."""
-    signal.signal(signal.SIGTERM, _stop_now)  # until the event loop takes over: stop quietly
+    signal.signal(signal.SIGTERM, _stop_now)  # until the event loop takes over: stop quietly,
+    signal.signal(signal.SIGHUP, _reload_later)  # and reload once it runs
     try:
         config = load_config(config_path)
         token = config.token()
@@ -186,7 +204,8 @@ def run(config_path: Path) -> int:
     index.warm()  # compile and page in before connecting: compiling holds the GIL
     log.info("index: %s (%d articles, %d passages)", report.reason, len(index.articles), len(index))
     try:
-        asyncio.run(serve(QuoteBot(config, index, http_trace=server_errors_logged()), token))
+        client = QuoteBot(config, index, http_trace=server_errors_logged())
+        asyncio.run(serve(client, token, reload_at_start=bool(_hup_while_starting)))
     except discord.LoginFailure:
         print(f"error: bot.token_env: Discord rejected the token in {config.bot.token_env}",
               file=sys.stderr)

@@ -9,12 +9,14 @@ of the articles it was built from.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import secrets
 import shutil
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,6 +28,9 @@ from .scoring import DocTerms
 
 FORMAT = "newsquote-index"
 FORMAT_VERSION = 4
+
+#: A staging folder untouched this long (seconds) was left by a save that never finished.
+STALE_STAGING_SECONDS = 600
 
 # name -> dtype of every array the index saves; `scores_*` only once a model was built.
 _ARRAYS = {
@@ -172,10 +177,16 @@ def save(data: IndexData, path: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    # Older folders go; a process that mapped one keeps its pages until it lets go.
+    # Older folders go; a process that mapped one keeps its pages until it lets go. So do
+    # staging folders a killed save left behind (untouched for a while: not another save's).
     for old in path.parent.glob(f"{prefix}*"):
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
+    stale = time.time() - STALE_STAGING_SECONDS
+    for left in path.parent.glob(f".{prefix}*"):
+        with contextlib.suppress(OSError):
+            if left.is_dir() and left.stat().st_mtime < stale:
+                shutil.rmtree(left, ignore_errors=True)
 
 
 def _load_array(folder: Path, name: str, dtype) -> np.ndarray:

@@ -233,3 +233,25 @@ async def test_a_failing_discord_is_logged_as_it_happens_and_tried_again(tmp_pat
         stderr = (await process.stderr.read()).decode()
     assert code == 0, stderr
     assert "Traceback" not in stderr + log_file.read_text(encoding="utf-8")
+
+
+async def test_sighup_while_building_the_index_reloads_once_running(tmp_path, seeds_copy):
+    """`systemctl reload` during the first build must not stop the service."""
+    for n in range(300):  # enough text that the first build takes a while
+        sentences = " ".join(f"Council member {n} said vote {k} was delayed by the storm on day "
+                             f"{k}." for k in range(40))
+        (seeds_copy / f"{n + 100:03d}_filler.txt").write_text(f"Filler {n}\n\n{sentences}\n")
+    log_file = tmp_path / "bot.log"
+    async with FakeDiscord(token=TOKEN) as fake:
+        config = write_config(tmp_path, f'guild_ids = [{fake.guild_ids[0]}]\n'
+                              f'api_base_url = "{fake.rest_url}"\ngateway_url = "{fake.gateway_url}"\n'
+                              f'log_file = "{log_file}"\nwatch_seconds = 0\n', seeds=seeds_copy)
+        async with service(config) as process:
+            await wait_for_log(log_file, "building the index")
+            process.send_signal(signal.SIGHUP)
+            await wait_for_log(log_file, "reload (SIGHUP while starting)")
+            await wait_for_log(log_file, "ready as")
+            assert process.returncode is None
+            process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(process.wait(), 15)
+    assert code == 0

@@ -1,11 +1,13 @@
 """What a service running for months must not do: keep every index it ever loaded."""
 
 import gc
+import os
+import time
 import weakref
 from dataclasses import replace
 from types import SimpleNamespace
 
-from bot.reload import Reloader
+from bot.reload import Reloader, folder_state
 from index import analysis
 from index.build import open_index
 from index.settings import IndexSettings
@@ -40,3 +42,15 @@ def test_the_stem_cache_holds_one_vocabulary():
         assert analysis._KNOWN == {"austin": "austin"}
     finally:
         analysis.remember_stems(saved.items())
+
+
+def test_the_watcher_sees_an_edit_that_keeps_size_and_modification_time(tmp_path):
+    article = tmp_path / "001_a.txt"
+    article.write_text("Headline\n\nThe vote was on Monday.\n", encoding="utf-8")
+    stamp = article.stat()
+    before = folder_state(tmp_path)
+    time.sleep(0.05)
+    article.write_text("Headline\n\nThe vote was on Friday.\n", encoding="utf-8")  # same size
+    os.utime(article, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))           # as rsync -t does
+    assert article.stat().st_size == stamp.st_size
+    assert folder_state(tmp_path) != before

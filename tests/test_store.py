@@ -1,6 +1,8 @@
 import json
 import logging
+import os
 import shutil
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -210,3 +212,17 @@ def test_articles_analysed_by_older_code_are_analysed_again(settings, monkeypatc
     assert report.rebuilt and sorted(analysed) == ["000", "001"]
     assert index.data.code == store.code_version()
     assert json.loads(settings.index_path.read_text())["code"] == store.code_version()
+
+
+def test_a_save_removes_staging_folders_a_killed_save_left(settings):
+    settings.index_path.parent.mkdir(parents=True)
+    left = settings.index_path.parent / ".index.json.arrays-killed"
+    busy = settings.index_path.parent / ".index.json.arrays-another-save"
+    for folder in (left, busy):
+        folder.mkdir()
+        (folder / "terms.npy").write_bytes(b"half written")
+    an_hour_ago = time.time() - 3600
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    open_index(settings)
+    assert not left.exists()
+    assert busy.exists()  # recent: it may be another process's save in progress
