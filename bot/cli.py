@@ -15,15 +15,24 @@ from .render import answer_reply, message, reply_text
 from .service import EX_CONFIG, run
 
 
+def _common() -> argparse.ArgumentParser:
+    """--config, taken before or after the command, as `python -m index` takes it."""
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--config", type=Path, help="config file (run: config.toml; ask: the "
+                        "built-in settings)")
+    return common
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     parents=[_common()])
+    parser.set_defaults(config=None)
+    common = _common()  # the commands' own copy: set_defaults above must not reach it
     sub = parser.add_subparsers(dest="command", required=True)
-    run_cmd = sub.add_parser("run", help="connect to Discord and answer slash commands")
-    run_cmd.add_argument("--config", type=Path, default=Path("config.toml"),
-                         help="config file (default: config.toml)")
-    ask = sub.add_parser("ask", help="print the bot's answer to a question (no token, no network)")
+    sub.add_parser("run", parents=[common], help="connect to Discord and answer slash commands")
+    ask = sub.add_parser("ask", parents=[common],
+                         help="print the bot's answer to a question (no token, no network)")
     ask.add_argument("question")
-    ask.add_argument("--config", type=Path, help="config file (default: built-in settings)")
     return parser
 
 
@@ -43,14 +52,17 @@ def _ask(args: argparse.Namespace) -> int:
         reply = answer_reply(search(index, args.question))
     except QuestionError as exc:
         reply = message(str(exc))
-    print(reply_text(reply))
+    try:
+        print(reply_text(reply), flush=True)
+    except BrokenPipeError:  # `… | head`: the reader has all it wanted
+        sys.stdout = None  # nothing left to flush at exit either
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
-        return run(args.config)
+        return run(args.config or Path("config.toml"))
     return _ask(args)
 
 

@@ -1,8 +1,9 @@
 """Answers as Discord messages: quote blocks in embeds, always inside Discord's limits.
 
-Article text is escaped before it is placed in markup, so a passage holding `@everyone`,
-`<@123>`, `**` or a masked link shows as text. Mentions are also switched off on every send
-(see `bot.commands`); escaping keeps the formatting intact as well.
+Article text is escaped before it is placed in markup, so a passage holding `<@123>`, `**`
+or a masked link shows as text. Nothing the bot sends can ping: mentions are switched off on
+every send (see `bot.commands`), and embeds never ping. So `@` is left as it is, and an
+e-mail address or a handle is quoted word for word.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def escape(text: str) -> str:
 
 
 def _escape_discord(text: str) -> str:
-    return text.replace("<", "\\<").replace("@", "@\u200b")
+    """`<@123>`, `<#1>`, `<t:1>`: shown as typed, not as a mention or a timestamp."""
+    return text.replace("<", "\\<")
 
 
 def marked(text: str, marks: tuple[tuple[int, int], ...]) -> str:
@@ -119,7 +121,7 @@ def answer_reply(answer: Answer, page: int | None = None, index: SearchIndex | N
     a Context button for each and a More button for the rest."""
     hits = answer.hits
     answer = replace(answer, hits=hits[:page]) if page else answer
-    embed = discord.Embed(title=shorten(answer.question, TITLE_MAX), colour=COLOUR)
+    embed = discord.Embed(title=shorten(escape(answer.question), TITLE_MAX), colour=COLOUR)
     parts: list[str] = []
     if answer.corrections:
         parts.append("*Showing results for: " + ", ".join(
@@ -233,7 +235,7 @@ def _safe_url(url: str | None) -> str | None:
 def source_reply(index: SearchIndex, passage: Passage | None, article: Article) -> Reply:
     """/source: a passage among its neighbours, or an article's details and headline."""
     count = index.passage_count(article.id)
-    embed = discord.Embed(title=shorten(article.title, TITLE_MAX), colour=COLOUR,
+    embed = discord.Embed(title=shorten(escape(article.title), TITLE_MAX), colour=COLOUR,
                           url=_safe_url(article.url))
     if passage is not None:
         embed.add_field(name="Passage", value=f"`{passage.id}` ({passage.kind})", inline=True)

@@ -30,6 +30,7 @@ class OpenReport:
     rebuilt: bool
     reason: str
     warnings: list[str] = field(default_factory=list)
+    save_error: str | None = None   # why the index could not be saved, if it was not
 
 
 def build_data(folder: Path, previous: IndexData | None = None) -> tuple[IndexData, list[str]]:
@@ -226,23 +227,29 @@ def open_index(settings: IndexSettings, *, rebuild: bool = False, save_index: bo
         else:
             if not rebuild and saved.fingerprint == fingerprint(settings.seeds):
                 index = SearchIndex(saved, settings)
+                report = OpenReport(False, "saved index is current")
                 if index.model_built:  # scoring settings changed: keep the new model too
-                    _save(index.data, settings, [])
-                return index, OpenReport(False, "saved index is current")
+                    report.save_error = _save(index.data, settings)
+                return index, report
             reason = reason if rebuild else "the articles changed since the index was saved"
     log.info("building the index: %s", reason)
     data, warnings = build_data(settings.seeds, previous or saved)
     for warning in warnings:
         log.warning("%s", warning)
     index = SearchIndex(data, settings)
+    report = OpenReport(True, reason, warnings)
     if save_index:
-        _save(data, settings, warnings)
-    return index, OpenReport(True, reason, warnings)
+        report.save_error = _save(data, settings)
+        if report.save_error:
+            warnings.append(f"index not saved: {report.save_error}")
+    return index, report
 
 
-def _save(data: IndexData, settings: IndexSettings, warnings: list[str]) -> None:
+def _save(data: IndexData, settings: IndexSettings) -> str | None:
+    """Save the index; on failure log and return why (a search can still use it in memory)."""
     try:
         save(data, settings.index_path)
     except OSError as exc:
         log.warning("could not save the index to %s: %s", settings.index_path, exc)
-        warnings.append(f"index not saved: {exc}")
+        return str(exc)
+    return None

@@ -21,33 +21,43 @@ class UsageError(Exception):
     """A user mistake: printed as one line, exit status 2, no traceback."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
-    parser.add_argument("--config", type=Path, help="config.toml (default: built-in settings)")
-    parser.add_argument("--seeds", type=Path, help="articles folder (overrides the config); "
+def _common() -> argparse.ArgumentParser:
+    """Options taken before or after the command (`--config c ask …` or `ask … --config c`)."""
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--config", type=Path, help="config.toml (default: built-in settings)")
+    common.add_argument("--seeds", type=Path, help="articles folder (overrides the config); "
                         "with no --index, the index is built in memory and not saved")
-    parser.add_argument("--index", type=Path, help="saved index path (overrides the config)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    common.add_argument("--index", type=Path, help="saved index path (overrides the config)")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__,
+                                     parents=[_common()])
+    parser.set_defaults(config=None, seeds=None, index=None, quiet=False)
+    common = _common()  # the commands' own copy: set_defaults above must not reach it
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ask = sub.add_parser("ask", help="answer a question by quoting the articles")
+    ask = sub.add_parser("ask", parents=[common], help="answer a question by quoting the articles")
     ask.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--jsonl", action="store_true",
                      help="read one question per line on stdin, write one JSON answer per line")
     ask.add_argument("-k", "--top", type=int, help="how many passages at most")
 
-    source = sub.add_parser("source", help="show a passage in context, or an article's details")
+    source = sub.add_parser("source", parents=[common],
+                            help="show a passage in context, or an article's details")
     source.add_argument("id", help="a passage id such as 001.12, or an article id such as 001")
 
-    split = sub.add_parser("split", help="print the passages a text is split into, one JSON "
-                           "string per line")
+    split = sub.add_parser("split", parents=[common], help="print the passages a text is "
+                           "split into, one JSON string per line")
     split.add_argument("file", help="a text file, or - for stdin")
 
-    build = sub.add_parser("build", help="(re)build the saved index")
+    build = sub.add_parser("build", parents=[common], help="(re)build the saved index")
     build.add_argument("--force", action="store_true", help="rebuild even if it is current")
 
-    sub.add_parser("articles", help="list the articles and their ids")
+    sub.add_parser("articles", parents=[common], help="list the articles and their ids")
     return parser
 
 
@@ -75,6 +85,7 @@ def _ask(args: argparse.Namespace) -> int:
         if args.question:
             raise UsageError("give either a question or --jsonl, not both")
         index = _open(args)
+        index.warm()  # as the service does: the first answers pay for no compiling
         for line in sys.stdin:
             question = line.rstrip("\n")
             try:
@@ -83,7 +94,7 @@ def _ask(args: argparse.Namespace) -> int:
                 payload = {"question": question, "grade": "none", "confidence": 0.0,
                            "passages": [], "reason": str(exc), "missing": [], "corrections": {},
                            "evidence": None}
-            print(json.dumps(payload, ensure_ascii=False), flush=False)
+            print(json.dumps(payload, ensure_ascii=False), flush=True)  # one answer per question
         return 0
     if not args.question:
         raise UsageError('ask needs a question, e.g. python -m index ask "what did Austin say?"')
@@ -133,6 +144,10 @@ def _build(args: argparse.Namespace) -> int:
     if not save:
         raise UsageError("build with --seeds also needs --index PATH (where to save that index)")
     index, report = open_index(settings, rebuild=args.force)
+    if report.save_error:
+        print(f"error: could not save the index to {settings.index_path}: {report.save_error}",
+              file=sys.stderr)
+        return 1
     state = "built" if report.rebuilt else "already current"
     print(f"{settings.index_path}: {state} ({len(index.articles)} articles, "
           f"{len(index)} passages)")

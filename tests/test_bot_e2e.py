@@ -150,7 +150,7 @@ async def test_source_shows_context_and_unknown_ids_get_a_hint(start_bot):
         body = message_of(fake, token)
         assert body["flags"] & EPHEMERAL
         assert body["content"].startswith("No passage or article has the id")
-        assert "“\\<@\u200beveryone> 999”" in body["content"]  # shown as text, never a mention
+        assert "“\\<@everyone> 999”" in body["content"]  # shown as text, never a mention
         assert_mentions_off_everywhere(fake)
         await stop(client)
 

@@ -61,8 +61,8 @@ def test_corrections_are_shown(seed_index):
 
 
 @pytest.mark.parametrize("raw, quoted", [
-    ("Hello @everyone and @here", "> Hello @\u200beveryone and @\u200bhere"),
-    ("ping <@123456789012345678> now", "> ping \\<@\u200b123456789012345678> now"),
+    ("Hello @everyone and @here", "> Hello @everyone and @here"),
+    ("ping <@123456789012345678> now", "> ping \\<@123456789012345678> now"),
     ("see [click](https://evil.example)", "> see \\[click](https://evil.example)"),
     ("**bold** and __u__ and ~~s~~ and ||sp|| and `c`",
      "> \\*\\*bold\\*\\* and \\_\\_u\\_\\_ and \\~\\~s\\~\\~ and \\|\\|sp\\|\\| and \\`c\\`"),
@@ -72,12 +72,22 @@ def test_corrections_are_shown(seed_index):
 def test_article_text_cannot_ping_or_reformat(raw, quoted):
     text = description(answer_reply(Answer("q", (hit(raw),))))
     assert text.split("\n")[0] == quoted
-    assert "`009.1` · *A \\*bold\\* @\u200beveryone headline* — Ann \\<@\u200b123> Lee" in text
+    assert "`009.1` · *A \\*bold\\* @everyone headline* — Ann \\<@123> Lee" in text
 
 
 def test_escape_keeps_words_readable():
     assert escape("a_b *c*") == "a\\_b \\*c\\*"
-    assert escape("@everyone") == "@\u200beveryone"
+    assert escape("@everyone") == "@everyone"
+
+
+def test_addresses_and_handles_are_quoted_word_for_word():
+    text = "Write to news@antiwar.com or follow @decampdave."
+    assert description(answer_reply(Answer("q", (hit(text),)))).split("\n")[0] == f"> {text}"
+
+
+def test_the_question_cannot_reformat_the_title():
+    reply = answer_reply(Answer("**why** <@123> `x`", (hit("Because."),)))
+    assert reply.embeds[0].title == "\\*\\*why\\*\\* \\<@123> \\`x\\`"
 
 
 def test_many_passages_stop_at_a_passage_boundary():
@@ -210,4 +220,4 @@ def test_passages_of_one_article_are_grouped_under_one_credit():
     hits = (hit("First.", 1), Hit(hit("Second.", 2).passage, other, 1.0, 1.0, (), ()), hit("Third.", 3))
     text = description(answer_reply(Answer("q", hits)))
     assert text.index("> First.") < text.index("> Third.") < text.index("> Second.")
-    assert text.count("*A \\*bold\\* @\u200beveryone headline*") == 1
+    assert text.count("*A \\*bold\\* @everyone headline*") == 1

@@ -255,3 +255,24 @@ async def test_sighup_while_building_the_index_reloads_once_running(tmp_path, se
             process.send_signal(signal.SIGTERM)
             code = await asyncio.wait_for(process.wait(), 15)
     assert code == 0
+
+
+def test_ask_into_a_closed_pipe_ends_quietly():
+    """`python -m bot ask … | head -1`: the reader leaves early; no traceback."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a shell has it
+    process = subprocess.Popen([sys.executable, "-m", "bot", "ask", "ceasefire"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # before it prints: its write meets a closed pipe
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr
+
+
+@pytest.mark.parametrize("args", [["--config", "CONFIG", "ask", "ceasefire"],
+                                  ["ask", "ceasefire", "--config", "CONFIG"]])
+def test_bot_options_come_before_or_after_the_command(tmp_path, args):
+    config = write_config(tmp_path, index_extra="top_k = 0\n")
+    args = [str(config) if a == "CONFIG" else a for a in args]
+    result = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.returncode == 78 and "index.top_k" in result.stderr

@@ -1,6 +1,8 @@
 """The command line as a person runs it: real subprocesses, stdout and exit codes."""
 
 import json
+import os
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +158,47 @@ def test_split_reads_text_as_articles_are_read(run):
 
 def test_source_ids_are_not_case_sensitive(run):
     assert run("source", " 001.13 ").returncode == 0
+
+
+def test_build_that_cannot_save_says_so_and_fails(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = subprocess.run([sys.executable, "-m", "index", "--seeds", str(ROOT / "seeds"), "build",
+                             "--index", str(blocker / "index.json")],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: could not save the index to {blocker / 'index.json'}")
+    assert "built" not in result.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["--seeds", "NOWHERE", "ask", "ceasefire"],
+    ["ask", "ceasefire", "--seeds", "NOWHERE"],
+    ["-q", "ask", "--seeds", "NOWHERE", "ceasefire"],
+])
+def test_options_come_before_or_after_the_command(args):
+    result = subprocess.run([sys.executable, "-m", "index", *args], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "error: articles folder not found: NOWHERE"
+
+
+def test_jsonl_answers_each_line_as_it_comes(tmp_path):
+    """Driven over a pipe, one question at a time: each answer arrives before the next ask."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "index", "-q", "--seeds", str(ROOT / "seeds"), "--index",
+         str(tmp_path / "index.json"), "ask", "--jsonl"], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"})  # as a shell has it
+    try:
+        for question in ("ceasefire", "F-15"):
+            process.stdin.write(question + "\n")
+            process.stdin.flush()
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, f"no answer to {question!r} while stdin stays open"
+            assert json.loads(process.stdout.readline())["question"] == question
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+    assert process.returncode == 0
