@@ -96,6 +96,7 @@ async def run(passages: int, reloads: int, asks: int, every: int) -> None:
                         "ask", {"question": asked[(r * per_round + q) % len(asked)]}, timeout=30)
                     await fake.wait_for_response(token, timeout=60)
                     answered += 1
+                fake.forget()  # the fake's records are not the bot's memory
                 if r == WARM_UP or r % every == 0 or r == reloads:
                     rows.append((r, answered, rss_mb()))
                     base = next((m for n, _, m in rows if n == WARM_UP), None)

@@ -20,6 +20,7 @@ from index.model import SearchIndex
 from .buttons import BUTTONS
 from .commands import NO_MENTIONS, add_commands, respond
 from .config import Config
+from .metrics import Metrics
 from .reload import Reloader
 from .render import message
 
@@ -75,6 +76,9 @@ class QuoteBot(discord.Client):
         # Searches take the GIL for milliseconds: one worker thread serves them all as fast as
         # several would, and leaves the event loop (and the heartbeat) a free turn between them.
         self.search_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+        self.metrics = Metrics()
+        self.metrics.serving(index)
+        self.connections = 0                     # gateway sessions started (READY received)
         self.stopping = False                    # set on SIGTERM: take no new interactions
         self.in_flight: set[asyncio.Task] = set()  # interactions being answered
         add_commands(self.tree, self)
@@ -117,6 +121,14 @@ class QuoteBot(discord.Client):
         if self.watcher:
             self.watcher.cancel()
         await super().close()
+
+    async def on_connect(self) -> None:
+        self.connections += 1
+        if self.connections > 1:
+            self.metrics.reconnects.labels("new").inc()
+
+    async def on_resumed(self) -> None:
+        self.metrics.reconnects.labels("resumed").inc()
 
     async def on_ready(self) -> None:
         log.info("ready as %s: %d servers, %d articles, %d passages indexed", self.user,

@@ -53,12 +53,14 @@ async def respond(interaction: discord.Interaction, reply: Reply) -> None:
 MORE_PASSAGES = 9
 
 
-def _answer(index: SearchIndex, question: str) -> Reply:
+def _answer(index: SearchIndex, question: str) -> tuple[Reply, str]:
+    """The reply to /ask, and its grade (answer, unsure, none; refused for a bad question)."""
     page = index.settings.top_k
     try:
-        return answer_reply(search(index, question, page + MORE_PASSAGES), page, index)
+        answer = search(index, question, page + MORE_PASSAGES)
     except QuestionError as exc:
-        return message(str(exc))
+        return message(str(exc)), "refused"
+    return answer_reply(answer, page, index), answer.grade
 
 
 def _consume(task: asyncio.Future) -> None:
@@ -108,17 +110,22 @@ def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
     async def ask(interaction: discord.Interaction,
                   question: app_commands.Range[str, 1, max_chars]) -> None:
         index = _index(interaction)
-        # Searching and composing both run in a worker thread: a long article must not stall
-        # the event loop (and with it every other user and the gateway heartbeat).
-        work = asyncio.ensure_future(client.in_worker(_answer, index, question))
-        work.add_done_callback(_consume)
-        try:
-            reply = await asyncio.wait_for(asyncio.shield(work), bot_settings.defer_after_seconds)
-        except asyncio.TimeoutError:  # slow: take Discord's 15 minutes, not its 3 seconds
-            await interaction.response.defer(thinking=True)
-            interaction.extras["deferred_publicly"] = True
-            reply = await work
-        await respond(interaction, reply)
+        metrics = client.metrics
+        metrics.questions.inc()
+        with metrics.latency.time():
+            # Searching and composing both run in a worker thread: a long article must not
+            # stall the event loop (and with it every other user and the gateway heartbeat).
+            work = asyncio.ensure_future(client.in_worker(_answer, index, question))
+            work.add_done_callback(_consume)
+            try:
+                reply, grade = await asyncio.wait_for(asyncio.shield(work),
+                                                      bot_settings.defer_after_seconds)
+            except asyncio.TimeoutError:  # slow: take Discord's 15 minutes, not its 3 seconds
+                await interaction.response.defer(thinking=True)
+                interaction.extras["deferred_publicly"] = True
+                reply, grade = await work
+            await respond(interaction, reply)
+        metrics.answers.labels(grade).inc()
 
     @app_commands.command(name="source", description="Show where a passage comes from, in context")
     @app_commands.describe(id="A passage id such as 001.12, or an article id such as 001")

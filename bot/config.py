@@ -37,6 +37,7 @@ class BotSettings:
     gateway_url: str = DISCORD_GATEWAY
     state_path: Path = Path("data/commands.sha256")
     connect_timeout_seconds: float = 30.0
+    metrics_port: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ def bot_settings_from_table(table: dict, base: Path = Path(".")) -> BotSettings:
             values[key] = float(_number(key, value, 0, high[key]))
         elif key == "connect_timeout_seconds":
             values[key] = float(_number(key, value, 1, 600))
+        elif key == "metrics_port":
+            values[key] = int(_number(key, value, 0, 65535, whole=True))
         elif key == "log_level":
             if not isinstance(value, str) or value.upper() not in LOG_LEVELS:
                 raise ConfigError(f"bot.log_level must be one of {', '.join(LOG_LEVELS)}")

@@ -72,6 +72,7 @@ class Reloader:
                 index, report = await asyncio.to_thread(open_index, settings, previous=old.data)
                 await asyncio.to_thread(index.warm)
             except Exception as exc:  # the old index keeps serving
+                self.client.metrics.failed_reloads.inc()
                 log.error("reload (%s) failed, still serving the previous index: %s", why, exc)
                 return ReloadResult(False, False, f"Reload failed: {exc}. Still serving the "
                                     f"previous {len(old.articles)} articles.")
@@ -81,6 +82,8 @@ class Reloader:
                        f"{len(old)} passages.")
             if changed:
                 self.client.index = index
+                self.client.metrics.reloads.inc()
+                self.client.metrics.serving(index)
             del old, index  # the previous index goes once the questions on it are answered
             keep_long_lived()
             log.info("reload (%s): %s", why, message)

@@ -203,8 +203,15 @@ def run(config_path: Path) -> int:
         return 0
     index.warm()  # compile and page in before connecting: compiling holds the GIL
     log.info("index: %s (%d articles, %d passages)", report.reason, len(index.articles), len(index))
+    client = QuoteBot(config, index, http_trace=server_errors_logged())
+    if config.bot.metrics_port:
+        try:
+            client.metrics.serve(config.bot.metrics_port)
+        except OSError as exc:
+            print(f"error: bot.metrics_port: cannot serve metrics on 127.0.0.1:"
+                  f"{config.bot.metrics_port} ({exc.strerror or exc})", file=sys.stderr)
+            return EX_CONFIG
     try:
-        client = QuoteBot(config, index, http_trace=server_errors_logged())
         asyncio.run(serve(client, token, reload_at_start=bool(_hup_while_starting)))
     except discord.LoginFailure:
         print(f"error: bot.token_env: Discord rejected the token in {config.bot.token_env}",
@@ -228,4 +235,6 @@ def run(config_path: Path) -> int:
         return 1
     except KeyboardInterrupt:
         return 0
+    finally:
+        client.metrics.close()
     return 0

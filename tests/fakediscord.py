@@ -243,6 +243,16 @@ class FakeDiscord:
         await self.wait_until(lambda: first() is not None, timeout, f"message answering interaction {token}")
         return first()  # type: ignore[return-value]
 
+    def forget(self) -> None:
+        """Drop everything recorded so far (requests, frames, interactions, replies): for long
+        runs such as soak benchmarks, whose memory must be the bot's alone."""
+        for record in (self.requests, self.unknown_requests, self.errors, self.gateway_received,
+                       self.gateway_sent):
+            record.clear()
+        self.interactions.clear()
+        self.replies.clear()
+        self._messages.clear()
+
     # ---- driving the client -------------------------------------------------------------------------------
     async def dispatch(self, event: str, data: Any, timeout: float = 5.0) -> None:
         """Send a DISPATCH (op 0) to the identified/resumed connection, waiting (bounded) for one to exist."""

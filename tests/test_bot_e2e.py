@@ -7,6 +7,8 @@ import asyncio
 import gc
 import os
 import signal
+import socket
+import urllib.request
 import logging
 import time
 from dataclasses import replace
@@ -58,6 +60,16 @@ def start_bot(seed_index, tmp_path, discord_urls):
 
 async def stop(client: QuoteBot) -> None:
     await close_client(client, None)
+
+
+async def until(condition, what: str, timeout: float = 10.0) -> None:
+    """Wait (bounded) for a condition only the bot changes (fake.wait_until re-checks on the
+    fake's own events)."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no {what} within {timeout} s")
 
 
 def message_of(fake: FakeDiscord, token: str) -> dict:
@@ -442,14 +454,51 @@ async def test_sigterm_lets_the_answers_in_flight_finish_and_refuses_new_ones(st
     async with FakeDiscord(token=TOKEN) as fake:
         client = await start_bot(fake, defer_after_seconds=2.5)
         tokens = [await fake.send_command("ask", {"question": f"ceasefire {n}"}) for n in range(20)]
-        await fake.wait_until(lambda: len(client.in_flight) >= 10, what="answers in flight")
+        await until(lambda: len(client.in_flight) >= 10, "answers in flight")
         os.kill(os.getpid(), signal.SIGTERM)  # the service's own handler takes it
-        await fake.wait_until(lambda: client.stopping, what="the stop to begin")
+        await until(lambda: client.stopping, "stop beginning")
         late = await fake.send_command("ask", {"question": "ceasefire"})
         for token in tokens:
             await fake.wait_for_response(token, timeout=10)
             assert "ceasefire" in message_of(fake, token)["embeds"][0]["description"], token
         await fake.wait_for_response(late)
         assert message_of(fake, late)["content"] == "I'm restarting: please ask again in a minute."
-        await fake.wait_until(client.is_closed, timeout=10, what="the client to close")
+        await until(client.is_closed, "client closing")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_metrics_count_what_the_operator_needs(start_bot, seeds_copy, tmp_path):
+    port = _free_port()
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        client.metrics.serve(port)
+        try:
+            for question in ("How many Palestinians are in Rafah?", "Who invented the telephone?"):
+                token = await fake.send_command("ask", {"question": question})
+                await fake.wait_for_response(token)
+            await fake.send_reconnect()
+            await fake.wait_for_gateway_op(6)  # RESUME
+            await until(lambda: client.metrics.registry.get_sample_value(
+                "newsquote_gateway_reconnects_total", {"how": "resumed"}), "the resume counted")
+            client.config = replace(client.config, index=replace(
+                client.config.index, seeds=seeds_copy, index_path=tmp_path / "index.json"))
+            (seeds_copy / "002_zebra.txt").write_text("Zebra\n\nThe zebra crossing is new.\n")
+            await client.reloader.reload("test")
+            body = await asyncio.to_thread(
+                lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read())
+        finally:
+            client.metrics.close()
+        await stop(client)
+    text = body.decode()
+    for line in ("newsquote_questions_total 2.0", 'newsquote_answers_total{grade="answer"} 1.0',
+                 'newsquote_answers_total{grade="none"} 1.0', "newsquote_index_articles 3.0",
+                 "newsquote_reloads_total 1.0", "newsquote_reloads_failed_total 0.0",
+                 'newsquote_gateway_reconnects_total{how="resumed"} 1.0',
+                 "newsquote_answer_seconds_count 2.0"):
+        assert line in text.splitlines(), line

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -276,3 +277,14 @@ def test_bot_options_come_before_or_after_the_command(tmp_path, args):
     result = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
                             cwd=ROOT, timeout=60)
     assert result.returncode == 78 and "index.top_k" in result.stderr
+
+
+def test_a_metrics_port_in_use_exits_78_naming_it(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_bot(write_config(tmp_path, f"metrics_port = {port}\n"), {"DISCORD_TOKEN": TOKEN})
+    assert result.returncode == 78
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: bot.metrics_port: cannot serve metrics on 127.0.0.1:{port}")
