@@ -9,9 +9,11 @@ serving and says what went wrong.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -61,6 +63,12 @@ class Reloader:
         self.client = client
         self.lock = asyncio.Lock()
         self.state = folder_state(client.config.index.seeds)
+        # Rebuilds run one at a time on one thread of their own: the same thread each time
+        # reuses the memory it freed (each new thread would grow a heap of its own).
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reload")
+
+    async def _in_pool(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
     async def reload(self, why: str) -> ReloadResult:
         """Rebuild if the articles changed, then swap the new index in; one at a time."""
@@ -69,8 +77,9 @@ class Reloader:
             old = self.client.index
             self.state = folder_state(settings.seeds)
             try:
-                index, report = await asyncio.to_thread(open_index, settings, previous=old.data)
-                await asyncio.to_thread(index.warm)
+                index, report = await self._in_pool(
+                    functools.partial(open_index, settings, previous=old.data))
+                await self._in_pool(index.warm)
             except Exception as exc:  # the old index keeps serving
                 self.client.metrics.failed_reloads.inc()
                 log.error("reload (%s) failed, still serving the previous index: %s", why, exc)
