@@ -118,6 +118,7 @@ class QuoteBot(discord.Client):
 
     async def close(self) -> None:
         self.search_pool.shutdown(wait=False, cancel_futures=True)
+        self.reloader.pool.shutdown(wait=False, cancel_futures=True)
         if self.watcher:
             self.watcher.cancel()
         await super().close()
