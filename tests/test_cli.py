@@ -202,3 +202,19 @@ def test_jsonl_answers_each_line_as_it_comes(tmp_path):
         process.stdin.close()
         process.wait(timeout=60)
     assert process.returncode == 0
+
+
+def test_jsonl_warms_the_index_as_the_service_does(monkeypatch, capsys):
+    """Compiled and paged in before the first question, not during it."""
+    import io
+
+    from index import cli
+    from index.model import SearchIndex
+
+    warmed = []
+    real = SearchIndex.warm
+    monkeypatch.setattr(SearchIndex, "warm", lambda self: warmed.append(1) or real(self))
+    monkeypatch.setattr("sys.stdin", io.StringIO("ceasefire\n"))
+    assert cli.main(["-q", "--seeds", str(ROOT / "seeds"), "ask", "--jsonl"]) == 0
+    assert warmed == [1]
+    assert json.loads(capsys.readouterr().out)["question"] == "ceasefire"
