@@ -58,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild even if it is current")
 
     sub.add_parser("articles", parents=[common], help="list the articles and their ids")
+
+    add = sub.add_parser("add", parents=[common], help="add articles from links, saved pages "
+                         "(.html) and RSS/Atom feeds to the articles folder")
+    add.add_argument("sources", nargs="+", metavar="SOURCE")
+    extract = sub.add_parser("extract", parents=[common], help="print what add would write, "
+                             "writing nothing")
+    extract.add_argument("sources", nargs="+", metavar="SOURCE")
+    extract.add_argument("--json", action="store_true", help="one JSON line per article")
     return parser
 
 
@@ -159,8 +167,33 @@ def _articles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add(args: argparse.Namespace) -> int:
+    from .sources import add_sources  # trafilatura loads in 0.15 s: only for the commands using it
+    settings, _ = _settings(args)
+    results = add_sources(args.sources, settings.seeds, allow_private=settings.fetch_private)
+    for result in results:
+        print(result.line())
+    return 0 if any(r.article_id for r in results) else 1
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from .sources import read
+    settings, _ = _settings(args)
+    found = [item for source in args.sources
+             for item in read(source, allow_private=settings.fetch_private)]
+    for item in found:
+        if isinstance(item, Exception):
+            print(f"not an article: {item}", file=sys.stderr)
+        elif args.json:
+            print(json.dumps(item.as_json(), ensure_ascii=False), flush=True)
+        else:
+            print(f"# {item.title}\n({item.source}; {item.author or 'no author'}; "
+                  f"{item.outlet or 'no outlet'}; {item.published or 'no date'})\n\n{item.text}\n")
+    return 0 if any(not isinstance(i, Exception) for i in found) else 1
+
+
 COMMANDS = {"ask": _ask, "source": _source, "split": _split, "build": _build,
-            "articles": _articles}
+            "articles": _articles, "add": _add, "extract": _extract}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ class IndexSettings:
     context_weight: float = 0.1
     article_weight: float = 0.2
     max_question_chars: int = 300
+    fetch_private: bool = False
 
     def check(self) -> "IndexSettings":
         """Raise `SettingsError` naming the first setting out of range."""
@@ -63,6 +64,10 @@ def settings_from_table(table: dict, base: Path = Path(".")) -> IndexSettings:
                 raise SettingsError(f"index.{key} must be a path string")
             path = Path(value).expanduser()
             values[key] = path if path.is_absolute() else base / path
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise SettingsError(f"index.{key} must be true or false, not {value!r}")
+            values[key] = value
         elif kind == "int":
             if not isinstance(value, int) or isinstance(value, bool):
                 raise SettingsError(f"index.{key} must be a whole number, not {value!r}")
