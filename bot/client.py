@@ -20,6 +20,7 @@ from index.model import SearchIndex
 from .buttons import BUTTONS
 from .commands import NO_MENTIONS, add_commands, respond
 from .config import Config
+from .feeds import Feeds
 from .metrics import Metrics
 from .reload import Reloader
 from .render import message
@@ -71,7 +72,9 @@ class QuoteBot(discord.Client):
             parsers[event] = _guarded(event, parse)
         self.tree = SafeTree(self)
         self.reloader = Reloader(self)
+        self.feeds = Feeds(self)
         self.watcher: asyncio.Task | None = None
+        self.follower: asyncio.Task | None = None
         self.owner_ids: set[int] | None = None
         # Searches take the GIL for milliseconds: one worker thread serves them all as fast as
         # several would, and leaves the event loop (and the heartbeat) a free turn between them.
@@ -89,6 +92,8 @@ class QuoteBot(discord.Client):
         await sync_commands(self.tree, self.config, self.application_id)
         if self.config.bot.watch_seconds > 0 and self.watcher is None:
             self.watcher = asyncio.create_task(self.reloader.watch(self.config.bot.watch_seconds))
+        if self.config.feeds.urls and self.follower is None:
+            self.follower = asyncio.create_task(self.feeds.follow())
 
     async def answer(self, interaction: discord.Interaction,
                      handler: Callable[[], Awaitable[None]]) -> None:
@@ -119,8 +124,10 @@ class QuoteBot(discord.Client):
     async def close(self) -> None:
         self.search_pool.shutdown(wait=False, cancel_futures=True)
         self.reloader.pool.shutdown(wait=False, cancel_futures=True)
-        if self.watcher:
-            self.watcher.cancel()
+        self.feeds.close()
+        for task in (self.watcher, self.follower):
+            if task:
+                task.cancel()
         await super().close()
 
     async def on_connect(self) -> None:

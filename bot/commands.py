@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 ID_MAX = 64
+URL_MAX = 2000
 AUTOCOMPLETE_MAX = 25
 
 
@@ -165,7 +166,22 @@ def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
         notes = "".join(f"\n- {escape(w)}" for w in result.warnings[:10])
         await respond(interaction, message(result.message + notes))
 
-    for command in (ask, source, articles, reload):
+    @app_commands.command(name="add", description="Add a news article from a link (bot owner "
+                          "only)")
+    @app_commands.describe(url="The article's address, https://…")
+    @app_commands.default_permissions(administrator=True)
+    async def add(interaction: discord.Interaction,
+                  url: app_commands.Range[str, 1, URL_MAX]) -> None:
+        if not await client.is_owner(interaction.user):
+            await respond(interaction, message("Only the bot's owner can add articles."))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await client.feeds.add(url.strip())
+        text = (f"Added `{result.article_id}`: {escape(result.title)}" if result.article_id
+                else f"Not added: {escape(result.reason or 'unknown reason')}")
+        await respond(interaction, message(text))
+
+    for command in (ask, source, articles, reload, add):
         tree.add_command(command)
 
     @tree.error

@@ -41,9 +41,16 @@ class BotSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    urls: tuple[str, ...] = ()      # RSS or Atom feeds whose new entries the bot adds
+    poll_minutes: float = 15.0
+
+
+@dataclass(frozen=True)
 class Config:
     bot: BotSettings = field(default_factory=BotSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
 
     def token(self) -> str:
         """The bot token from the environment; raises `ConfigError` naming the variable."""
@@ -54,12 +61,14 @@ class Config:
         return token
 
 
-def _number(key: str, value: object, low: float, high: float, whole: bool = False) -> float:
+def _number(key: str, value: object, low: float, high: float, whole: bool = False,
+            section: str = "bot") -> float:
     kinds = (int,) if whole else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds):
-        raise ConfigError(f"bot.{key} must be a {'whole ' if whole else ''}number, not {value!r}")
+        raise ConfigError(f"{section}.{key} must be a {'whole ' if whole else ''}number, "
+                          f"not {value!r}")
     if not (low <= value <= high) or (isinstance(value, float) and not math.isfinite(value)):
-        raise ConfigError(f"bot.{key} must be between {low} and {high}, not {value!r}")
+        raise ConfigError(f"{section}.{key} must be between {low} and {high}, not {value!r}")
     return value
 
 
@@ -129,20 +138,37 @@ def bot_settings_from_table(table: dict, base: Path = Path(".")) -> BotSettings:
     return BotSettings(**values)
 
 
+def feed_settings_from_table(table: dict) -> FeedSettings:
+    """Check the `[feeds]` table; the first bad setting raises `ConfigError` naming it."""
+    if not isinstance(table, dict):
+        raise ConfigError("[feeds] must be a table")
+    unknown = set(table) - {"urls", "poll_minutes"}
+    if unknown:
+        raise ConfigError(f"feeds.{sorted(unknown)[0]} is not a setting (known: urls, "
+                          "poll_minutes)")
+    urls = table.get("urls", [])
+    if not isinstance(urls, list) or not all(
+            isinstance(u, str) and re.match(r"^https?://[^\s/]+", u) for u in urls):
+        raise ConfigError("feeds.urls must be a list of http(s) feed addresses")
+    minutes = float(_number("poll_minutes", table.get("poll_minutes", 15.0), 1, 24 * 60,
+                            section="feeds"))
+    return FeedSettings(tuple(urls), minutes)
+
+
 def load_config(path: Path) -> Config:
     """Read config.toml; relative paths in it are taken from its folder."""
     try:
         data = read_config_file(path)
     except SettingsError as exc:
         raise ConfigError(str(exc))
-    unknown = set(data) - {"bot", "index"}
+    unknown = set(data) - {"bot", "index", "feeds"}
     if unknown:
         raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))} "
-                          "(known: [bot], [index])")
+                          "(known: [bot], [index], [feeds])")
     base = path.resolve().parent
     bot = bot_settings_from_table(data.get("bot", {}), base)
     try:
         index = settings_from_table(data.get("index", {}), base)
     except SettingsError as exc:  # one kind of error for every bad setting the bot reads
         raise ConfigError(str(exc))
-    return Config(bot, index)
+    return Config(bot, index, feed_settings_from_table(data.get("feeds", {})))

@@ -34,3 +34,6 @@ def seeds_copy(tmp_path) -> Path:
     folder = tmp_path / "seeds"
     shutil.copytree(SEEDS, folder)
     return folder
+
+
+from newssite import web  # noqa: E402,F401 - the fake news site, a fixture for every test

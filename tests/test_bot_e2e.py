@@ -120,8 +120,9 @@ async def test_commands_are_synced_once_with_limits(start_bot):
         puts = [r for r in fake.requests if r.method == "PUT"]
         assert len(puts) == 1 and "/guilds/" in puts[0].path
         synced = {c["name"]: c for c in puts[0].json}
-        assert set(synced) == {"ask", "source", "articles", "reload"}
-        assert str(synced["reload"]["default_member_permissions"]) == "8"  # administrators only
+        assert set(synced) == {"ask", "source", "articles", "reload", "add"}
+        for owner_only in ("reload", "add"):  # shown to administrators only
+            assert str(synced[owner_only]["default_member_permissions"]) == "8"
         question = synced["ask"]["options"][0]
         assert question["required"] and question["max_length"] == 300
         assert synced["source"]["options"][0]["autocomplete"] is True
@@ -502,3 +503,31 @@ async def test_metrics_count_what_the_operator_needs(start_bot, seeds_copy, tmp_
                  'newsquote_gateway_reconnects_total{how="resumed"} 1.0',
                  "newsquote_answer_seconds_count 2.0"):
         assert line in text.splitlines(), line
+
+
+async def test_add_puts_a_page_in_the_articles_and_ask_finds_it(start_bot, own_index, web):
+    stranger = {"id": "4242", "username": "stranger", "discriminator": "0", "global_name": None,
+                "avatar": None}
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake, index=own_index)
+        client.config = replace(client.config, index=replace(client.config.index,
+                                                             fetch_private=True))  # loopback
+        token = await fake.send_command("add", {"url": f"{web}/news/story.html"}, user=stranger)
+        await fake.wait_for_response(token)
+        assert message_of(fake, token)["content"] == "Only the bot's owner can add articles."
+        token = await fake.send_command("add", {"url": f"{web}/news/story.html"})
+        replies = await fake.wait_for_response(token, count=2, timeout=20)
+        assert replies[0].body["data"]["flags"] & EPHEMERAL
+        assert replies[1].body["content"] == ("Added `002`: Council votes to repaint every "
+                                              "zebra crossing")
+        token = await fake.send_command("add", {"url": f"{web}/missing"})
+        replies = await fake.wait_for_response(token, count=2, timeout=20)
+        assert replies[1].body["content"] == f"Not added: {web}/missing: HTTP 404 Not Found"
+        token = await fake.send_command("ask", {"question": "Who proposed repainting the zebra "
+                                                            "crossings?"})
+        await fake.wait_for_response(token)
+        description = message_of(fake, token)["embeds"][0]["description"]
+        assert "Dana Whitfield" in description and "`002." in description
+        assert "Maria Okafor" in description  # the byline became the author
+        assert_mentions_off_everywhere(fake)
+        await stop(client)

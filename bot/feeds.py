@@ -1,0 +1,111 @@
+"""Articles that arrive by themselves: the feeds the bot follows, and the owner's /add.
+
+Fetching, extracting and writing run on one thread of their own (never on the event loop);
+what they add lands in the articles folder as ordinary files, and the bot reloads. A feed that
+fails is logged and asked again at the next poll; it never stops the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from index.fetch import FetchError, fetch
+from index.sources import Added, Folder, feed_links, read
+
+if TYPE_CHECKING:
+    from .client import QuoteBot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FeedState:
+    """What a feed last said about itself, for conditional requests, and the entries seen."""
+
+    etag: str | None = None
+    modified: str | None = None
+    seen: set[str] = field(default_factory=set)  # entry links already added or refused
+
+
+class Feeds:
+    def __init__(self, client: "QuoteBot") -> None:
+        self.client = client
+        self.states: dict[str, FeedState] = {}
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feeds")
+
+    async def _in_pool(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+
+    def _settings(self):
+        return self.client.config.index
+
+    def poll_feed(self, url: str) -> list[Added]:
+        """One feed, once (on the feeds thread): its new entries, added."""
+        state = self.states.setdefault(url, FeedState())
+        conditional = {k: v for k, v in (("If-None-Match", state.etag),
+                                         ("If-Modified-Since", state.modified)) if v}
+        settings = self._settings()
+        fetched = fetch(url, allow_private=settings.fetch_private, headers=conditional)
+        if fetched.status == 304:
+            return []
+        state.etag = fetched.headers.get("etag")
+        state.modified = fetched.headers.get("last-modified")
+        folder = Folder(settings.seeds)
+        added = []
+        for link in feed_links(fetched.body):
+            if link in state.seen:
+                continue
+            state.seen.add(link)
+            for item in read(link, allow_private=settings.fetch_private):
+                result = (Added(link, reason=str(item)) if isinstance(item, Exception)
+                          else folder.add(item))
+                added.append(result)
+                log.info("feed %s: %s", url, result.line())
+        return added
+
+    async def poll(self) -> int:
+        """Every feed once; how many articles were added. Failures are logged, not raised."""
+        count = 0
+        for url in self.client.config.feeds.urls:
+            try:
+                results = await self._in_pool(self.poll_feed, url)
+            except FetchError as exc:
+                log.warning("feed %s failed (trying again next poll): %s", url, exc)
+                continue
+            except Exception:
+                log.exception("feed %s failed (trying again next poll)", url)
+                continue
+            count += sum(1 for r in results if r.article_id)
+        if count:
+            await self.client.reloader.reload(f"{count} article(s) from feeds")
+        return count
+
+    async def follow(self) -> None:
+        """Poll the configured feeds for ever, every `feeds.poll_minutes`."""
+        while True:
+            await self.poll()
+            await asyncio.sleep(self.client.config.feeds.poll_minutes * 60)
+
+    async def add(self, url: str) -> Added:
+        """One page (the owner's /add): written to the folder, then reloaded."""
+        settings = self._settings()
+
+        def work() -> Added:
+            found = read(url, allow_private=settings.fetch_private)
+            if len(found) != 1:
+                return Added(url, reason=f"{url}: a feed, not a page (list it in [feeds])"
+                             if found else f"{url}: nothing to add")
+            item = found[0]
+            return Added(url, reason=str(item)) if isinstance(item, Exception) else (
+                Folder(settings.seeds).add(item))
+        result = await self._in_pool(work)
+        if result.article_id:
+            await self.client.reloader.reload(f"/add {result.article_id}")
+        return result
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
