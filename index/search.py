@@ -18,6 +18,7 @@ import numpy as np
 from . import rarity
 from .analysis import analyze, analyze_spans, normalize_word, spans_of
 from .articles import Article
+from .calendar import MONTH_ABBREVIATIONS, MONTHS, WEEKDAYS
 from .confidence import ANSWER, NONE, UNSURE, ConfidenceModel, Evidence, default_model
 from .model import SearchIndex
 from .passages import Passage
@@ -53,9 +54,8 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 _DIGITS = r"(?<![\w-])\d+(?:[.,]\d+)*(?:s|st|nd|rd|th)?(?![\w-])"   # 40, 1.5, 1980s, 18th
 _NUMBER = re.compile(rf"{_DIGITS}|\b(?:{_NUMBER_WORDS})\b", re.I)
 _TIME = re.compile(
-    rf"{_DIGITS}|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|"
-    r"march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|"
-    r"jun|jul|aug|sep|sept|oct|nov|dec|yesterday|today|tonight|tomorrow|ago|weekend|morning|"
+    rf"{_DIGITS}|\b({'|'.join(WEEKDAYS + MONTHS + MONTH_ABBREVIATIONS)}|"
+    r"yesterday|today|tonight|tomorrow|ago|weekend|morning|"
     r"afternoon|evening|century|centuries|decade|decades|bc|ad|bce|ce|era|period|reign|war|"
     r"years|months|weeks|days|"
     r"(?:last|next|this)\s+(?:week|month|year))\b", re.I)

