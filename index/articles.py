@@ -22,12 +22,35 @@ MAX_FILE_BYTES = 5_000_000
 
 _FRONT_MATTER_KEYS = {"id", "title", "subtitle", "author", "url", "published", "outlet"}
 _ID_PREFIX = re.compile(r"^(\d{1,6})(?:[_\-. ]|$)")
-# "Author: Dave DeCamp", "By Ann Lee and Bo Chen": a name, not a sentence ("By Friday, both ...").
-_NAME = r"[A-Z][\w.'’-]*(?:,?\s+(?:[A-Z][\w.'’-]*|and|&|de|da|di|van|von|der|la|le|al|bin))*"
-_AUTHOR_LINE = re.compile(rf"^(?:Author|Written by|By)\s*:?\s+(?P<name>{_NAME})$")
-_BOILERPLATE = re.compile(
-    r"^(leave a (reply|comment)|share this:?|like this:?|related( posts| articles)?:?|"
-    r"comments?|subscribe|read more|advertisement|click to share.*|print|email)$", re.I)
+# A byline: "Author: Dave DeCamp", "By Ann Lee and Bo Chen", then perhaps ", Organisation" or
+# ", their role"; names, not a sentence ("By Friday, both sides ...").
+_BYLINE_NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|da|di|van|von|der|la|le|al|bin))*"
+_BYLINE = re.compile(rf"^(?:Author|Written by|By)\s*:?\s+(?P<name>{_BYLINE_NAME})"
+                     rf"(?:,\s*(?P<rest>[^.!?]{{1,80}}))?$")
+# Site and wire furniture, as whole paragraphs: never quoted as news. Patterns of form, not
+# lists of outlets.
+_FURNITURE = [re.compile(p, re.I) for p in (
+    r"(?:story continues below )?advertisement|sponsored(?: content)?|file photo\.?|"
+    r"leave a (?:reply|comment)|share this:?|like this:?|comments?|subscribe|print|email|"
+    r"click to share.*",
+    # lead-ins to other pages: "Read more: …", "Related: …" (a label, then a title)
+    r"(?:read more|related(?: (?:stories|articles|coverage|posts|content|topics|links))?|see also|"
+    r"more on this(?: story)?|watch|listen)(?:\s*[:|»>].{0,150})?",
+    # calls to act: "Sign up for our newsletter", "Follow us on X"
+    r"(?:sign up|subscribe to|follow us|follow .{1,40} on (?:twitter|x|facebook|instagram)\b)"
+    r".{0,150}",
+    # photo and video credits: "Photo: …", "(Photo by X/Getty Images)"
+    r"\(?(?:photo|image|picture|video|credit)s?(?:\s*[:|/]| by\b).{0,150}",
+    # wire trailers: "(Reporting by A; Editing by B)"
+    r"\((?:reporting|writing|editing|additional reporting|compiled|fact-checking) by [^)]*\)",
+    # live-blog time stamps: "10:42 GMT", "Updated 2:05 p.m. ET"
+    r"(?:updated:?\s*)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?",
+)] + [
+    # agency credits: "REUTERS/Mohammed Salem", "AP Photo/Ariel Schalit" (every word capitalised)
+    re.compile(r"[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*){0,3}/[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,4}"),
+]
+# "Maayan Lubell, Reuters": a byline's organisation, its words capitalised.
+_ORGANISATION = re.compile(r"(?:[A-Z][\w.&'’-]*)(?: (?:[A-Z][\w.&'’-]*|of|the|and)){0,4}")
 _CLOSING = ".!?…:;\"'”’)"
 
 
@@ -109,10 +132,20 @@ def _blocks(text: str) -> list[str]:
     return [" ".join(b.split()) for b in re.split(r"\n\s*\n", text) if b.strip()]
 
 
-def text_blocks(path: Path, data: bytes) -> list[str]:
-    """The paragraphs of a file as articles are read (decoded, front matter set aside)."""
-    text = _decode(path, data)
-    return _blocks(_split_front_matter(path, text)[1])
+def is_furniture(block: str) -> bool:
+    """Is this paragraph site or wire furniture (an ad label, a credit, a sign-up line, a
+    reporting trailer, a time stamp), not news?"""
+    return len(block) <= 200 and any(p.fullmatch(block) for p in _FURNITURE)
+
+
+def _byline(block: str) -> tuple[str, str | None] | None:
+    """(author, organisation) of a byline paragraph ("By A and B", "By A, Reuters", "By A,
+    BBC Scotland transport correspondent"), or None."""
+    match = _BYLINE.match(block)
+    if not match:
+        return None
+    rest = (match.group("rest") or "").strip()
+    return match.group("name").strip(), rest if rest and _ORGANISATION.fullmatch(rest) else None
 
 
 def _is_standfirst(block: str) -> bool:
@@ -129,31 +162,36 @@ def parse_article(path: Path, data: bytes) -> Article:
     meta, text = _split_front_matter(path, text)
     if "title" not in meta:  # the headline is the first line, even with no blank line after it
         text = re.sub(r"^\s*([^\n]*)\n(?=[^\n]*\S)", r"\1\n\n", text, count=1)
-    blocks = _blocks(text)
-    while blocks and _BOILERPLATE.match(blocks[-1]):
-        blocks.pop()
+    blocks = [b for b in _blocks(text) if not is_furniture(b)]
 
-    author, byline, bio = meta.get("author"), None, []
-    for i in range(len(blocks) - 1, max(-1, len(blocks) - 4), -1):
-        match = _AUTHOR_LINE.match(blocks[i])
-        if match:
-            author = author or match.group("name").strip()
-            byline, bio, blocks = blocks[i], blocks[i + 1:], blocks[:i]
-            break
-
+    author, outlet, byline, bio = meta.get("author"), meta.get("outlet"), None, []
     title = meta.get("title")
     if blocks and (title is None or _same(blocks[0], title)):
         title = title or blocks[0]
         blocks = blocks[1:]
+
+    def take_byline() -> None:  # under the headline, or under the standfirst
+        nonlocal author, outlet, byline, blocks
+        found = _byline(blocks[0]) if len(blocks) > 1 and byline is None else None
+        if found:
+            byline, blocks = blocks[0], blocks[1:]
+            author, outlet = author or found[0], outlet or found[1]
+
+    take_byline()
     standfirst = meta.get("subtitle")
     if blocks and (_same(blocks[0], standfirst) if standfirst else
                    "title" not in meta and len(blocks) > 1 and _is_standfirst(blocks[0])):
         standfirst = standfirst or blocks[0]
         blocks = blocks[1:]
-    if blocks and not author:
-        match = _AUTHOR_LINE.match(blocks[0])
-        if match and len(blocks) > 1:
-            author, byline, blocks = match.group("name").strip(), blocks[0], blocks[1:]
+    take_byline()
+    # No byline at the top: one near the end ("Author: Dave DeCamp"), then the author's bio.
+    for i in range(len(blocks) - 1, 0, -1) if byline is None else ():
+        if i < len(blocks) - 3:
+            break
+        if found := _byline(blocks[i]):
+            author, outlet = author or found[0], outlet or found[1]
+            byline, bio, blocks = blocks[i], blocks[i + 1:], blocks[:i]
+            break
 
     if not title:
         raise ArticleError(f"{path.name}: no headline")
@@ -161,7 +199,7 @@ def parse_article(path: Path, data: bytes) -> Article:
         raise ArticleError(f"{path.name}: no body text after the headline")
     return Article(
         id=article_id_for(path, meta.get("id")), title=title, paragraphs=tuple(blocks),
-        standfirst=standfirst, author=author, outlet=meta.get("outlet"), url=meta.get("url"),
+        standfirst=standfirst, author=author, outlet=outlet, url=meta.get("url"),
         published=meta.get("published"), byline=byline, bio=tuple(bio), source_file=path.name,
         sha256=hashlib.sha256(data).hexdigest())
 

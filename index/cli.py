@@ -9,10 +9,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .articles import ArticleError, DuplicateIdError, text_blocks
+from .articles import ArticleError, DuplicateIdError, parse_article
 from .build import open_index
 from .model import SearchIndex
-from .passages import split_passages
+from .passages import article_passages
 from .render import answer_json, answer_text, articles_text, source_text
 from .search import QuestionError, search
 from .settings import IndexSettings, SettingsError, load_settings
@@ -50,8 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                             help="show a passage in context, or an article's details")
     source.add_argument("id", help="a passage id such as 001.12, or an article id such as 001")
 
-    split = sub.add_parser("split", parents=[common], help="print the passages a text is "
-                           "split into, one JSON string per line")
+    split = sub.add_parser("split", parents=[common], help="print the passages an article "
+                           "file is indexed as, one JSON string per line")
     split.add_argument("file", help="a text file, or - for stdin")
 
     build = sub.add_parser("build", parents=[common], help="(re)build the saved index")
@@ -132,18 +132,17 @@ def _source(args: argparse.Namespace) -> int:
 
 
 def _split(args: argparse.Namespace) -> int:
-    """Split a text exactly as an article file's paragraphs are split."""
+    """The passages an article file is indexed as, by the same reader the index uses."""
     path = Path("stdin" if args.file == "-" else args.file)
     try:
         raw = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
-        blocks = text_blocks(path, raw)
+        article = parse_article(path, raw)
     except OSError as exc:
         raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}")
     except ArticleError as exc:
         raise UsageError(str(exc))
-    for paragraph in blocks:
-        for passage in split_passages(paragraph):
-            print(json.dumps(passage, ensure_ascii=False))
+    for passage in article_passages(article):
+        print(json.dumps(passage.text, ensure_ascii=False))
     return 0
 
 

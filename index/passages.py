@@ -12,7 +12,7 @@ from .articles import Article
 from .sentences import sentence_spans
 
 #: Bump when passage boundaries change: saved indexes then rebuild.
-PASSAGE_VERSION = 1
+PASSAGE_VERSION = 2
 
 #: A quotation longer than this many sentences is kept as separate sentences.
 MAX_QUOTE_SENTENCES = 8

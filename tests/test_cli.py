@@ -103,13 +103,26 @@ def test_unknown_id_says_so_and_fails(run):
 
 def test_split_prints_json_passages(tmp_path, run):
     text = tmp_path / "t.txt"
-    text.write_text("Mr. Smith went to Washington. He met Gen. Jones at 5 p.m. on Tuesday.\n\n"
-                    "“One. Two,” she said.", encoding="utf-8")
+    text.write_text("A headline\n\nMr. Smith went to Washington. He met Gen. Jones at 5 p.m. on "
+                    "Tuesday.\n\n“One. Two,” she said.", encoding="utf-8")
     result = run("split", str(text))
     assert [json.loads(line) for line in result.stdout.splitlines()] == [
-        "Mr. Smith went to Washington.", "He met Gen. Jones at 5 p.m. on Tuesday.",
+        "A headline", "Mr. Smith went to Washington.", "He met Gen. Jones at 5 p.m. on Tuesday.",
         "“One. Two,” she said."]
-    assert run("split", "-", stdin="One. Two.").stdout.splitlines() == ['"One."', '"Two."']
+    assert run("split", "-", stdin="Headline\n\nOne. Two.").stdout.splitlines() == [
+        '"Headline"', '"One."', '"Two."']
+    refused = run("split", "-", stdin="One. Two.")  # a headline and nothing under it
+    assert refused.returncode == 2 and "no body text after the headline" in refused.stderr
+
+
+@pytest.mark.parametrize("name", ["000_b9899e930565974e.txt", "001_34ce978322e1d259.txt"])
+def test_split_prints_exactly_the_passages_the_index_has(run, seed_index, name):
+    printed = [json.loads(line) for line in run("split", str(ROOT / "seeds" / name)).stdout.splitlines()]
+    article_id = name[:3]
+    indexed = [p.text for p in seed_index.passages if p.article_id == article_id]
+    assert printed == indexed
+    assert "Leave a Reply" not in printed  # furniture, not a passage
+    assert printed[0] == seed_index.articles[article_id].title  # the headline whole
 
 
 @pytest.mark.parametrize("args, message", [
@@ -152,7 +165,7 @@ def test_build_with_other_seeds_needs_an_index_path(tmp_path):
 
 def test_split_reads_text_as_articles_are_read(run):
     result = run("split", "-", stdin='+++\ntitle = "T"\n+++\nOne.\x1b[31m Two.\r\rThree.')
-    assert [json.loads(line) for line in result.stdout.splitlines()] == ["One.", "[31m Two.",
+    assert [json.loads(line) for line in result.stdout.splitlines()] == ["T", "One.", "[31m Two.",
                                                                           "Three."]
 
 
