@@ -58,10 +58,18 @@ class Extracted:
         return f"+++\n{front}+++\n\n{self.text}\n"
 
 
+def _bare(html: bytes | str, url: str | None, precise: bool):
+    return trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                       include_tables=False, favor_precision=precise)
+
+
 def extract_html(html: bytes | str, source: str, url: str | None = None) -> Extracted:
-    """The article in a page; raises `NotAnArticle` when there is none."""
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
-                                      include_tables=False, favor_precision=True)
+    """The article in a page; raises `NotAnArticle` when there is none. Precision first; a
+    layout that leaves that mode with too little text (an old table layout, say) is read
+    again in trafilatura's balanced mode."""
+    doc = _bare(html, url, precise=True)
+    if doc is None or len((doc.text or "").split()) < MIN_WORDS:
+        doc = _bare(html, url, precise=False) or doc
     if doc is None or not doc.text:
         raise NotAnArticle(f"{source}: no article text found")
     title = " ".join((doc.title or "").split())
