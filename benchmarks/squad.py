@@ -186,8 +186,9 @@ def tune(data: IndexData, dev: list[Question], rounds: int = 2) -> dict[tuple, d
     return seen
 
 
-def row(system: str, split: str, n: int, passages: int, m: dict, seconds: float) -> str:
-    return (f"{system:<34} | {split:<5} | {n:>9} | {passages:>8} | {m['r1']:.3f} | "
+def row(system: str, split: str, n: int, passages: int | None, m: dict, seconds: float) -> str:
+    shown = "-" if passages is None else passages  # another checkout: its own count, unread
+    return (f"{system:<34} | {split:<5} | {n:>9} | {shown:>8} | {m['r1']:.3f} | "
             f"{m['r3']:.3f} | {m['mrr']:.3f}  | {m['abstained']:>9.3f} | {seconds:>7.1f}")
 
 
@@ -232,13 +233,13 @@ def main(argv: list[str] | None = None) -> int:
                                                     for k, v in table.items()))
         splits = ["dev", "test"] if args.split == "both" else [args.split]
         sentences = regex_sentences(bench["articles"])
-        systems: list[tuple[str, int, Callable[[list[Question]], Ranking]]] = [
+        systems: list[tuple[str, int | None, Callable[[list[Question]], Ranking]]] = [
             ("ours (python -m index)" + (" *" if table else ""), len(data),
              lambda qs: run_cli(folder, qs, config)),
         ]
         if args.baseline:
             base = stack.enter_context(checkout(args.baseline))
-            systems.append((f"ours at {args.baseline[:8]}" + (" *" if table else ""), len(data),
+            systems.append((f"ours at {args.baseline[:8]}" + (" *" if table else ""), None,
                             lambda qs: run_cli(folder, qs, config, base)))
         systems += [
             ("rank-bm25, lower().split()", len(sentences),
