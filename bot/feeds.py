@@ -52,8 +52,6 @@ class Feeds:
         fetched = fetch(url, allow_private=settings.fetch_private, headers=conditional)
         if fetched.status == 304:
             return []
-        state.etag = fetched.headers.get("etag")
-        state.modified = fetched.headers.get("last-modified")
         folder = Folder(settings.seeds)
         added = []
         for link in feed_links(fetched.body):
@@ -65,6 +63,9 @@ class Feeds:
                           else folder.add(item))
                 added.append(result)
                 log.info("feed %s: %s", url, result.line())
+        # Remembered only once every entry was handled: a poll that failed half-way asks again.
+        state.etag = fetched.headers.get("etag")
+        state.modified = fetched.headers.get("last-modified")
         return added
 
     async def poll(self) -> int:

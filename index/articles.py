@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 5_000_000
 
+# Control characters (tab and newline aside) in a text file: counted, then read as spaces. One
+# pass in C each: a per-character loop in Python was a fifth of a large build's time.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_CONTROLS_TO_SPACES = {c: " " for c in range(32) if c != ord("\n")}
 _FRONT_MATTER_KEYS = {"id", "title", "subtitle", "author", "url", "published", "outlet"}
 _ID_PREFIX = re.compile(r"^(\d{1,6})(?:[_\-. ]|$)")
 # A byline: "Author: Dave DeCamp", "By Ann Lee and Bo Chen", then perhaps ", Organisation" or
@@ -104,10 +108,10 @@ def _decode(path: Path, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise ArticleError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\t")
+    controls = len(_CONTROLS.findall(text))
     if controls > len(text) // 100 + 2:
         raise ArticleError(f"{path.name}: looks binary ({controls} control characters)")
-    return "".join(" " if ord(c) < 32 and c != "\n" else c for c in text)
+    return text.translate(_CONTROLS_TO_SPACES)
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
