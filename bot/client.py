@@ -92,7 +92,7 @@ class QuoteBot(discord.Client):
         await sync_commands(self.tree, self.config, self.application_id)
         if self.config.bot.watch_seconds > 0 and self.watcher is None:
             self.watcher = asyncio.create_task(self.reloader.watch(self.config.bot.watch_seconds))
-        if self.config.feeds.urls and self.follower is None:
+        if self.config.feeds.urls and self.follower is None and not self.reloader.reader:
             self.follower = asyncio.create_task(self.feeds.follow())
 
     async def answer(self, interaction: discord.Interaction,

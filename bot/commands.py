@@ -175,6 +175,10 @@ def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
         if not await client.is_owner(interaction.user):
             await respond(interaction, message("Only the bot's owner can add articles."))
             return
+        if client.reloader.reader:
+            await respond(interaction, message("This process serves a copy of the index: add "
+                                               "articles through the writer."))
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await client.feeds.add(url.strip())
         text = (f"Added `{result.article_id}`: {escape(result.title)}" if result.article_id

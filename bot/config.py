@@ -17,6 +17,9 @@ from index.settings import IndexSettings, SettingsError, read_config_file, setti
 DISCORD_API = "https://discord.com/api/v10"
 DISCORD_GATEWAY = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: writer: builds the index from the articles folder, watches it, follows feeds, saves.
+#: reader: only loads the saved index (a copy will do) and swaps in each new one the writer saves.
+ROLES = ("writer", "reader")
 
 
 class ConfigError(SettingsError):
@@ -38,6 +41,7 @@ class BotSettings:
     state_path: Path = Path("data/commands.sha256")
     connect_timeout_seconds: float = 30.0
     metrics_port: int = 0
+    role: str = "writer"
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,10 @@ def bot_settings_from_table(table: dict, base: Path = Path(".")) -> BotSettings:
             values[key] = float(_number(key, value, 0, high[key]))
         elif key == "connect_timeout_seconds":
             values[key] = float(_number(key, value, 1, 600))
+        elif key == "role":
+            if value not in ROLES:
+                raise ConfigError(f"bot.role must be one of {', '.join(ROLES)}, not {value!r}")
+            values[key] = value
         elif key == "metrics_port":
             values[key] = int(_number(key, value, 0, 65535, whole=True))
         elif key == "log_level":

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from index.articles import ARTICLE_SUFFIXES
-from index.build import open_index
+from index.build import load_saved, open_index
 
 if TYPE_CHECKING:
     from .client import QuoteBot
@@ -58,11 +58,25 @@ def keep_long_lived() -> None:
     gc.freeze()
 
 
+def manifest_state(path) -> tuple:
+    """A snapshot of the saved index's manifest: a writer's save (or a copy of one) replaces
+    it with a new file, so its inode, times or size change."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return (("error", str(exc)),)
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 class Reloader:
+    """Keeps the served index current: a writer rebuilds from the articles folder, a reader
+    loads the saved index each time the writer replaces it."""
+
     def __init__(self, client: "QuoteBot") -> None:
         self.client = client
         self.lock = asyncio.Lock()
-        self.state = folder_state(client.config.index.seeds)
+        self.reader = client.config.bot.role == "reader"
+        self.state = self._state()
         # Rebuilds run one at a time on one thread of their own: the same thread each time
         # reuses the memory it freed (each new thread would grow a heap of its own).
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reload")
@@ -70,22 +84,33 @@ class Reloader:
     async def _in_pool(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
+    def _state(self) -> tuple:
+        settings = self.client.config.index
+        return manifest_state(settings.index_path) if self.reader else folder_state(settings.seeds)
+
+    def _open(self, settings, old) -> tuple:
+        """(index, changed, warnings): a reader loads the saved index, a writer rebuilds."""
+        if self.reader:
+            index = load_saved(settings)
+            return index, index.data.fingerprint != old.data.fingerprint, []
+        index, report = open_index(settings, previous=old.data)
+        return index, report.rebuilt, report.warnings
+
     async def reload(self, why: str) -> ReloadResult:
-        """Rebuild if the articles changed, then swap the new index in; one at a time."""
+        """Rebuild (a reader: reload) if the articles changed, then swap the new index in;
+        one at a time."""
         async with self.lock:
             settings = self.client.config.index
             old = self.client.index
-            self.state = folder_state(settings.seeds)
+            self.state = self._state()
             try:
-                index, report = await self._in_pool(
-                    functools.partial(open_index, settings, previous=old.data))
+                index, changed, warnings = await self._in_pool(self._open, settings, old)
                 await self._in_pool(index.warm)
             except Exception as exc:  # the old index keeps serving
                 self.client.metrics.failed_reloads.inc()
                 log.error("reload (%s) failed, still serving the previous index: %s", why, exc)
                 return ReloadResult(False, False, f"Reload failed: {exc}. Still serving the "
                                     f"previous {len(old.articles)} articles.")
-            changed = report.rebuilt
             message = (f"Reloaded: {len(index.articles)} articles, {len(index)} passages."
                        if changed else f"No change: {len(old.articles)} articles, "
                        f"{len(old)} passages.")
@@ -96,11 +121,12 @@ class Reloader:
             del old, index  # the previous index goes once the questions on it are answered
             keep_long_lived()
             log.info("reload (%s): %s", why, message)
-            return ReloadResult(True, changed, message, report.warnings)
+            return ReloadResult(True, changed, message, warnings)
 
     async def watch(self, every: float) -> None:
-        """Poll the folder and reload when a file is added, changed or removed."""
+        """Poll the folder (a reader: the saved index) and reload when it changes."""
         while True:
             await asyncio.sleep(every)
-            if folder_state(self.client.config.index.seeds) != self.state:
-                await self.reload("articles folder changed")
+            if self._state() != self.state:
+                await self.reload("saved index changed" if self.reader
+                                  else "articles folder changed")

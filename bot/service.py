@@ -12,7 +12,8 @@ import aiohttp
 import discord
 import yarl
 
-from index.build import open_index
+from index.build import load_saved, open_index
+from index.store import IndexFileError
 
 from .client import QuoteBot
 from .config import Config, ConfigError, load_config
@@ -195,14 +196,23 @@ def run(config_path: Path) -> int:
         return EX_CONFIG
     point_discord_at(config.bot.api_base_url, config.bot.gateway_url)
     try:
-        index, report = open_index(config.index)
+        if config.bot.role == "reader":
+            index, reason = load_saved(config.index), "the saved index, read only"
+        else:
+            index, report = open_index(config.index)
+            reason = report.reason
+    except IndexFileError as exc:  # a reader before the writer's first save: try again later
+        print(f"error: bot.role is reader, and there is no usable saved index: {exc}",
+              file=sys.stderr)
+        return 1
     except (ValueError, OSError) as exc:
         print(f"error: cannot load the articles: {exc}", file=sys.stderr)
         return EX_CONFIG
     except KeyboardInterrupt:
         return 0
     index.warm()  # compile and page in before connecting: compiling holds the GIL
-    log.info("index: %s (%d articles, %d passages)", report.reason, len(index.articles), len(index))
+    log.info("index (%s): %s (%d articles, %d passages)", config.bot.role, reason,
+             len(index.articles), len(index))
     client = QuoteBot(config, index, http_trace=server_errors_logged())
     if config.bot.metrics_port:
         try:

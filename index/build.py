@@ -245,6 +245,13 @@ def open_index(settings: IndexSettings, *, rebuild: bool = False, save_index: bo
     return index, report
 
 
+def load_saved(settings: IndexSettings) -> SearchIndex:
+    """The saved index as it is, for a process that only reads it (never builds or writes):
+    a copy of the writer's, with or without the articles folder beside it. Raises
+    `IndexFileError` saying what is wrong with it."""
+    return SearchIndex(load(settings.index_path), settings)
+
+
 def _save(data: IndexData, settings: IndexSettings) -> str | None:
     """Save the index; on failure log and return why (a search can still use it in memory)."""
     try:

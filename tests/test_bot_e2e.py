@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import signal
 import socket
@@ -530,4 +531,27 @@ async def test_add_puts_a_page_in_the_articles_and_ask_finds_it(start_bot, own_i
         assert "Dana Whitfield" in description and "`002." in description
         assert "Maria Okafor" in description  # the byline became the author
         assert_mentions_off_everywhere(fake)
+        await stop(client)
+
+
+async def test_a_reader_answers_from_a_copy_and_sends_adds_to_the_writer(start_bot, own_index,
+                                                                          tmp_path):
+    from index.build import load_saved
+    from test_reader import copy_index
+
+    copy = tmp_path / "copy" / "index.json"
+    copy_index(own_index.settings.index_path, copy)
+    reader = load_saved(replace(own_index.settings, seeds=tmp_path / "absent", index_path=copy))
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake, index=reader, role="reader")
+        token = await fake.send_command("ask", {"question": "How many Palestinians are in Rafah?"})
+        await fake.wait_for_response(token)
+        assert "`001.13`" in message_of(fake, token)["embeds"][0]["description"]
+        token = await fake.send_command("source", {"id": "001.13"})
+        await fake.wait_for_response(token)
+        assert "Dave DeCamp" in json.dumps(message_of(fake, token))
+        token = await fake.send_command("add", {"url": "https://example.com/story"})
+        await fake.wait_for_response(token)
+        assert message_of(fake, token)["content"] == (
+            "This process serves a copy of the index: add articles through the writer.")
         await stop(client)

@@ -74,6 +74,7 @@ def test_missing_token_exits_78_naming_the_setting(tmp_path):
     ('api_base_url = "http://discord.example/api/v10"\n', "bot.api_base_url must use https://"),
     ('gateway_url = "ws://10.0.0.1/"\n', "bot.gateway_url must use wss://"),
     ("connect_timeout_seconds = 0\n", "bot.connect_timeout_seconds"),
+    ('role = "boss"\n', "bot.role must be one of writer, reader"),
 ])
 def test_bad_config_exits_78_with_one_line(tmp_path, extra, named):
     result = run_bot(write_config(tmp_path, extra), {"DISCORD_TOKEN": TOKEN})

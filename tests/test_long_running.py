@@ -7,6 +7,7 @@ import weakref
 from dataclasses import replace
 from types import SimpleNamespace
 
+from bot.config import Config
 from bot.metrics import Metrics
 from bot.reload import Reloader, folder_state
 from index import analysis
@@ -17,8 +18,7 @@ from index.settings import IndexSettings
 async def test_reloads_free_the_indexes_they_replace(seeds_copy, tmp_path):
     settings = replace(IndexSettings(), seeds=seeds_copy, index_path=tmp_path / "index.json")
     index, _ = open_index(settings)
-    client = SimpleNamespace(config=SimpleNamespace(index=settings), index=index,
-                             metrics=Metrics())
+    client = SimpleNamespace(config=Config(index=settings), index=index, metrics=Metrics())
     reloader = Reloader(client)
     replaced = [weakref.ref(index.data)]
     del index
