@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -92,7 +93,10 @@ class Feeds:
             await asyncio.sleep(self.client.config.feeds.poll_minutes * 60)
 
     async def add(self, url: str) -> Added:
-        """One page (the owner's /add): written to the folder, then reloaded."""
+        """One page (the owner's /add): written to the folder, then reloaded. Only a link:
+        a path would read this machine's own files."""
+        if not re.match(r"^https?://", url, re.I):
+            return Added(url, reason=f"{url}: only http and https links can be added")
         settings = self._settings()
 
         def work() -> Added:

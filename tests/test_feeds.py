@@ -53,3 +53,13 @@ async def test_a_failing_feed_is_logged_and_the_others_still_polled(web, seeds_c
     failed = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
     assert len(failed) == 2 and "HTTP 500" in failed[0]
     assert (seeds_copy / "002_harbour-ferry-fares-to-rise-in-june.txt").exists()
+
+
+async def test_add_takes_links_only_never_a_path_on_this_machine(seeds_copy):
+    feeds = Feeds(_client(seeds_copy))
+    try:
+        for source in ("/etc/passwd", "file:///etc/passwd", str(seeds_copy / "000_b9899e930565974e.txt")):
+            result = await feeds.add(source)
+            assert result.article_id is None and "only http and https" in result.reason
+    finally:
+        feeds.close()
