@@ -1,4 +1,4 @@
-"""The slash commands: /ask, /source (with id autocomplete), /articles, /reload, and their errors.
+"""The slash commands: /ask, /source (with id autocomplete), /articles, /reload, /add, and errors.
 
 Every reply goes through `respond`, which switches mentions off and picks the right way to
 answer (first response or follow-up), so no command can forget either.
