@@ -39,6 +39,20 @@ def synthetic_index(n: int, folder: Path) -> tuple[SearchIndex, list[str]]:
     return SearchIndex(synthetic_data(sentences), settings), questions(rng, p, 1000)
 
 
+async def served_bot(fake: FakeDiscord, index: SearchIndex, folder: Path
+                     ) -> tuple[QuoteBot, asyncio.Task]:
+    """The bot, started against fake Discord as `bot.service` starts it; ready to answer."""
+    config = Config(bot=BotSettings(
+        guild_ids=(int(fake.guild_ids[0]),), api_base_url=fake.rest_url,
+        gateway_url=fake.gateway_url, cooldown_seconds=0, watch_seconds=0,
+        state_path=folder / "commands.sha256"), index=index.settings)
+    point_discord_at(config.bot.api_base_url, config.bot.gateway_url)
+    client = QuoteBot(config, index, guild_ready_timeout=0.1)
+    task = asyncio.create_task(serve(client, TOKEN))
+    await asyncio.wait_for(client.wait_until_ready(), 30)
+    return client, task
+
+
 async def loop_lag(stop: asyncio.Event, lags: list[float], every: float = 0.01) -> None:
     """How late a 10 ms timer fires: the event loop's responsiveness."""
     while not stop.is_set():
@@ -55,14 +69,7 @@ async def run(n: int, asks: int) -> None:
         index.warm()  # as the service does before it connects
         print(f"index: {len(index):,} passages, built in {time.perf_counter() - start:.1f} s")
         async with FakeDiscord(token=TOKEN, heartbeat_interval_ms=1000) as fake:
-            config = Config(bot=BotSettings(
-                guild_ids=(int(fake.guild_ids[0]),), api_base_url=fake.rest_url,
-                gateway_url=fake.gateway_url, cooldown_seconds=0, watch_seconds=0,
-                state_path=folder / "commands.sha256"), index=index.settings)
-            point_discord_at(config.bot.api_base_url, config.bot.gateway_url)
-            client = QuoteBot(config, index, guild_ready_timeout=0.1)
-            task = asyncio.create_task(serve(client, TOKEN))
-            await asyncio.wait_for(client.wait_until_ready(), 30)
+            client, task = await served_bot(fake, index, folder)
             stop, lags = asyncio.Event(), []
             ticker = asyncio.create_task(loop_lag(stop, lags))
 

@@ -25,15 +25,12 @@ import discord
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from bot.client import QuoteBot  # noqa: E402
-from bot.config import BotSettings, Config  # noqa: E402
-from bot.service import point_discord_at, serve  # noqa: E402
+from bot_load import TOKEN, served_bot  # noqa: E402
 from fakediscord import FakeDiscord, close_client  # noqa: E402
 from index.build import open_index  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
 from scale import corpus, questions  # noqa: E402
 
-TOKEN = "soak-test-token"
 SENTENCES_PER_ARTICLE = 50
 WARM_UP = 10  # rounds before memory is expected to settle
 
@@ -71,15 +68,8 @@ async def run(passages: int, reloads: int, asks: int, every: int) -> None:
         _, rng, p = corpus(10)
         asked = questions(rng, p, 500)
         async with FakeDiscord(token=TOKEN, heartbeat_interval_ms=5000) as fake:
-            config = Config(bot=BotSettings(
-                guild_ids=(int(fake.guild_ids[0]),), api_base_url=fake.rest_url,
-                gateway_url=fake.gateway_url, cooldown_seconds=0, watch_seconds=0,
-                state_path=Path(tmp) / "commands.sha256"), index=settings)
-            point_discord_at(config.bot.api_base_url, config.bot.gateway_url)
-            client = QuoteBot(config, index, guild_ready_timeout=0.1)
+            client, task = await served_bot(fake, index, Path(tmp))
             del index
-            task = asyncio.create_task(serve(client, TOKEN))
-            await asyncio.wait_for(client.wait_until_ready(), 30)
             per_round = max(1, asks // max(1, reloads))
             rows, answered, failed = [(0, 0, rss_mb())], 0, 0
             started = time.perf_counter()

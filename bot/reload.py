@@ -9,7 +9,6 @@ serving and says what went wrong.
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import logging
 import os

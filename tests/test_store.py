@@ -165,10 +165,10 @@ def _same_data(a, b):
         assert np.array_equal(getattr(a.docs, name), getattr(b.docs, name)), name
 
 
-def test_adding_an_article_analyses_only_the_new_one(settings, monkeypatch):
+def _analysed(monkeypatch) -> list[str]:
+    """The ids of the articles the next builds analyse (rather than reuse), as they go."""
     from index import build
 
-    open_index(settings)
     analysed: list[str] = []
     real = build.article_passages
 
@@ -176,6 +176,14 @@ def test_adding_an_article_analyses_only_the_new_one(settings, monkeypatch):
         analysed.append(article.id)
         return real(article)
     monkeypatch.setattr(build, "article_passages", counting)
+    return analysed
+
+
+def test_adding_an_article_analyses_only_the_new_one(settings, monkeypatch):
+    from index import build
+
+    open_index(settings)
+    analysed = _analysed(monkeypatch)
     (settings.seeds / "000_b9899e930565974e.txt").rename(settings.seeds / "003_moved.txt")
     (settings.seeds / "002_new.txt").write_text(
         "A new headline\n\nThe zebra crossing was repainted on Monday.\n", encoding="utf-8")
@@ -197,16 +205,10 @@ def test_adding_an_article_analyses_only_the_new_one(settings, monkeypatch):
 def test_articles_analysed_by_older_code_are_analysed_again(settings, monkeypatch):
     """A saved index from before an analyzer or speaker-finder change must not lend its
     unchanged articles' old terms and speakers to the new build."""
-    from index import build, speakers
+    from index import speakers
 
     open_index(settings)
-    analysed: list[str] = []
-    real = build.article_passages
-
-    def counting(article):
-        analysed.append(article.id)
-        return real(article)
-    monkeypatch.setattr(build, "article_passages", counting)
+    analysed = _analysed(monkeypatch)
     monkeypatch.setattr(speakers, "SPEAKERS_VERSION", speakers.SPEAKERS_VERSION + 1)
     index, report = open_index(settings)
     assert report.rebuilt and sorted(analysed) == ["000", "001"]
