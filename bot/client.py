@@ -9,7 +9,6 @@ import logging
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import discord
@@ -24,6 +23,7 @@ from .feeds import Feeds
 from .metrics import Metrics
 from .reload import Reloader
 from .render import message
+from .worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class QuoteBot(discord.Client):
         self.owner_ids: set[int] | None = None
         # Searches take the GIL for milliseconds: one worker thread serves them all as fast as
         # several would, and leaves the event loop (and the heartbeat) a free turn between them.
-        self.search_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+        self.searcher = Worker("search")
         self.metrics = Metrics()
         self.metrics.serving(index)
         self.connections = 0                     # gateway sessions started (READY received)
@@ -119,12 +119,11 @@ class QuoteBot(discord.Client):
 
     async def in_worker(self, fn, *args):
         """Run CPU work (searching, composing) off the event loop, on the search thread."""
-        return await asyncio.get_running_loop().run_in_executor(self.search_pool, fn, *args)
+        return await self.searcher.run(fn, *args)
 
     async def close(self) -> None:
-        self.search_pool.shutdown(wait=False, cancel_futures=True)
-        self.reloader.pool.shutdown(wait=False, cancel_futures=True)
-        self.feeds.close()
+        for worker in (self.searcher, self.reloader.worker, self.feeds.worker):
+            worker.close()
         for task in (self.watcher, self.follower):
             if task:
                 task.cancel()

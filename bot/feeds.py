@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from index.fetch import FetchError, fetch
 from index.sources import Added, Folder, feed_links, read
+
+from .worker import Worker
 
 if TYPE_CHECKING:
     from .client import QuoteBot
@@ -36,10 +37,7 @@ class Feeds:
     def __init__(self, client: "QuoteBot") -> None:
         self.client = client
         self.states: dict[str, FeedState] = {}
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feeds")
-
-    async def _in_pool(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        self.worker = Worker("feeds")
 
     def _settings(self):
         return self.client.config.index
@@ -60,8 +58,7 @@ class Feeds:
                 continue
             state.seen.add(link)
             for item in read(link, allow_private=settings.fetch_private):
-                result = (Added(link, reason=str(item)) if isinstance(item, Exception)
-                          else folder.add(item))
+                result = folder.take(link, item)
                 added.append(result)
                 log.info("feed %s: %s", url, result.line())
         # Remembered only once every entry was handled: a poll that failed half-way asks again.
@@ -74,7 +71,7 @@ class Feeds:
         count = 0
         for url in self.client.config.feeds.urls:
             try:
-                results = await self._in_pool(self.poll_feed, url)
+                results = await self.worker.run(self.poll_feed, url)
             except FetchError as exc:
                 log.warning("feed %s failed (trying again next poll): %s", url, exc)
                 continue
@@ -104,13 +101,11 @@ class Feeds:
             if len(found) != 1:
                 return Added(url, reason=f"{url}: a feed, not a page (list it in [feeds])"
                              if found else f"{url}: nothing to add")
-            item = found[0]
-            return Added(url, reason=str(item)) if isinstance(item, Exception) else (
-                Folder(settings.seeds).add(item))
-        result = await self._in_pool(work)
+            return Folder(settings.seeds).take(url, found[0])
+        result = await self.worker.run(work)
         if result.article_id:
             await self.client.reloader.reload(f"/add {result.article_id}")
         return result
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.worker.close()

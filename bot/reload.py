@@ -12,12 +12,13 @@ import asyncio
 import gc
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from index.articles import ARTICLE_SUFFIXES
 from index.build import load_saved, open_index
+
+from .worker import Worker
 
 if TYPE_CHECKING:
     from .client import QuoteBot
@@ -76,12 +77,7 @@ class Reloader:
         self.lock = asyncio.Lock()
         self.reader = client.config.bot.role == "reader"
         self.state = self._state()
-        # Rebuilds run one at a time on one thread of their own: the same thread each time
-        # reuses the memory it freed (each new thread would grow a heap of its own).
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reload")
-
-    async def _in_pool(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        self.worker = Worker("reload")  # rebuilds one at a time, on one thread of their own
 
     def _state(self) -> tuple:
         settings = self.client.config.index
@@ -103,8 +99,8 @@ class Reloader:
             old = self.client.index
             self.state = self._state()
             try:
-                index, changed, warnings = await self._in_pool(self._open, settings, old)
-                await self._in_pool(index.warm)
+                index, changed, warnings = await self.worker.run(self._open, settings, old)
+                await self.worker.run(index.warm)
             except Exception as exc:  # the old index keeps serving
                 self.client.metrics.failed_reloads.inc()
                 log.error("reload (%s) failed, still serving the previous index: %s", why, exc)

@@ -183,6 +183,10 @@ class Folder:
             self.texts.add(_fingerprint("\n\n".join(article.paragraphs)))
         self.next_number = max(numbers) + 1
 
+    def take(self, source: str, item: Extracted | Exception) -> Added:
+        """What `read` found in a source: added, or the reason it could not be read."""
+        return Added(source, reason=str(item)) if isinstance(item, Exception) else self.add(item)
+
     def add(self, article: Extracted) -> Added:
         if article.url and article.url in self.urls:
             return Added(article.source, reason=f"{article.source}: already present "
@@ -206,9 +210,5 @@ def add_sources(sources: list[str], folder: Path, *, allow_private: bool = False
     target = Folder(folder)
     results = []
     for source in sources:
-        for found in read(source, allow_private=allow_private):
-            if isinstance(found, Exception):
-                results.append(Added(source, reason=str(found)))
-            else:
-                results.append(target.add(found))
+        results += [target.take(source, item) for item in read(source, allow_private=allow_private)]
     return results

@@ -66,7 +66,7 @@ async def test_a_reader_serves_a_copy_and_swaps_in_each_new_one(seeds_copy, tmp_
         assert copy.read_text() == "{ not a manifest"                     # wrote nothing
         assert not settings.seeds.exists()  # never needed the articles
     finally:
-        reloader.pool.shutdown()
+        reloader.worker.close()
 
 
 def test_a_reader_without_a_saved_index_exits_1_saying_so(tmp_path):
