@@ -1,4 +1,5 @@
-"""`python -m bot`: run the Discord bot, or print an answer exactly as the bot composes it."""
+"""`python -m bot`: run the Discord bot, run only the index writer for bots that read, or print
+an answer exactly as the bot composes it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from index.search import QuestionError, search
 from .config import Config, ConfigError, load_config
 from .render import answer_reply, message, reply_text
 from .service import EX_CONFIG, run
+from .writer import write
 
 
 def _common() -> argparse.ArgumentParser:
@@ -29,7 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.set_defaults(config=None)
     common = _common()  # the commands' own copy: set_defaults above must not reach it
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", parents=[common], help="connect to Discord and answer slash commands")
+    run_ = sub.add_parser("run", parents=[common],
+                          help="connect to Discord and answer slash commands")
+    run_.add_argument("--shards", help="the shards to run, replacing bot.shard_ids: 3, 0-1 or "
+                      "0,2 (a systemd instance name such as newsquote@0-1 gives a range)")
+    sub.add_parser("write", parents=[common], help="only build, watch, follow feeds and save the "
+                   "index, for readers to serve (no Discord connection, no token)")
     ask = sub.add_parser("ask", parents=[common],
                          help="print the bot's answer to a question (no token, no network)")
     ask.add_argument("question")
@@ -62,7 +69,9 @@ def _ask(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
-        return run(args.config or Path("config.toml"))
+        return run(args.config or Path("config.toml"), getattr(args, "shards", None))
+    if args.command == "write":
+        return write(args.config or Path("config.toml"))
     return _ask(args)
 
 

@@ -55,13 +55,19 @@ def _guarded(event: str, parse):
     return guarded
 
 
-class QuoteBot(discord.Client):
+class QuoteBot(discord.AutoShardedClient):
+    """Runs the shards `bot.shard_ids` of `bot.shard_count` (by default all of as many as
+    Discord recommends): Discord sends each server's interactions to the shard that owns it,
+    so processes running different shards share the work and answer each question once."""
+
     def __init__(self, config: Config, index: SearchIndex, **options) -> None:
         # The bot never joins voice: spare operators discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # only to count servers; slash commands need no intents
-        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, **options)
+        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS,
+                         shard_count=config.bot.shard_count or None,
+                         shard_ids=list(config.bot.shard_ids) or None, **options)
         self.config = config
         self.index = index
         # discord.py parses each gateway event in the connection's own loop, so one event it
@@ -89,7 +95,10 @@ class QuoteBot(discord.Client):
     async def setup_hook(self) -> None:
         """Runs at the end of each login; a login tried again runs it again."""
         self.add_dynamic_items(*BUTTONS)  # answers' buttons work across restarts
-        await sync_commands(self.tree, self.config, self.application_id)
+        if self.config.bot.registers_commands:
+            await sync_commands(self.tree, self.config, self.application_id)
+        else:
+            log.info("slash commands: registered by the process running shard 0, not this one")
         if self.config.bot.watch_seconds > 0 and self.watcher is None:
             self.watcher = asyncio.create_task(self.reloader.watch(self.config.bot.watch_seconds))
         if self.config.feeds.urls and self.follower is None and not self.reloader.reader:
@@ -103,6 +112,9 @@ class QuoteBot(discord.Client):
             if interaction.type is not discord.InteractionType.autocomplete:
                 await respond(interaction, message(RESTARTING))
             return
+        log.debug("answering %s from server %s", (interaction.data or {}).get("name")
+                  or getattr(interaction.type, "name", interaction.type),
+                  interaction.guild_id or "(direct message)")
         task = asyncio.current_task()
         self.in_flight.add(task)
         try:
@@ -137,9 +149,15 @@ class QuoteBot(discord.Client):
     async def on_resumed(self) -> None:
         self.metrics.reconnects.labels("resumed").inc()
 
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("shard %d of %d ready: %d servers", shard_id, self.shard_count,
+                 sum(1 for guild in self.guilds if guild.shard_id == shard_id))
+
     async def on_ready(self) -> None:
-        log.info("ready as %s: %d servers, %d articles, %d passages indexed", self.user,
-                 len(self.guilds), len(self.index.articles), len(self.index))
+        shards = sorted(self.shards)
+        log.info("ready as %s on shard%s %s of %d: %d servers, %d articles, %d passages indexed",
+                 self.user, "s" if len(shards) > 1 else "", ", ".join(map(str, shards)),
+                 self.shard_count, len(self.guilds), len(self.index.articles), len(self.index))
 
 
 def _commands_digest(tree: app_commands.CommandTree, config: Config, application_id: int | None) -> str:

@@ -42,6 +42,20 @@ class BotSettings:
     connect_timeout_seconds: float = 30.0
     metrics_port: int = 0
     role: str = "writer"
+    shard_count: int = 0                 # 0: as many as Discord recommends (GET /gateway/bot)
+    shard_ids: tuple[int, ...] = ()      # the shards this process runs; (): all of them
+
+    @property
+    def registers_commands(self) -> bool:
+        """One process registers the slash commands: the one running shard 0."""
+        return not self.shard_ids or 0 in self.shard_ids
+
+    def shards_label(self) -> str:
+        """How logs name this process's shards: "shards 0, 1 of 4" ("" when it runs them all)."""
+        if not self.shard_ids:
+            return ""
+        return (f"shard{'s' if len(self.shard_ids) > 1 else ''} "
+                f"{', '.join(map(str, self.shard_ids))} of {self.shard_count}")
 
 
 @dataclass(frozen=True)
@@ -99,6 +113,31 @@ def _path(key: str, value: object, base: Path) -> Path:
     return path if path.is_absolute() else base / path
 
 
+def parse_shard_ids(text: str) -> tuple[int, ...]:
+    """Shard ids as written on a command line or a systemd instance name: "3", "0-3" (a range)
+    or "0,2" (commas are not allowed in unit names, so a range is the usual form)."""
+    ids: list[int] = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        if not low.isdigit() or (dash and not (high.isdigit() and int(high) >= int(low))):
+            raise ConfigError(f"--shards must be shard ids like 0, 0-1 or 0,2, not {text!r}")
+        ids.extend(range(int(low), int(high or low) + 1))
+    return tuple(ids)
+
+
+def check_shards(settings: BotSettings) -> BotSettings:
+    """Shard ids only with a shard count every process agrees on, each below it, once."""
+    ids, count = settings.shard_ids, settings.shard_count
+    if ids and not count:
+        raise ConfigError("bot.shard_ids needs bot.shard_count: every process must use the same "
+                          "count, so set it rather than asking Discord in each")
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"bot.shard_ids lists a shard twice: {list(ids)}")
+    if any(i >= count for i in ids):
+        raise ConfigError(f"bot.shard_ids must be below bot.shard_count ({count}): {list(ids)}")
+    return settings
+
+
 def bot_settings_from_table(table: dict, base: Path = Path(".")) -> BotSettings:
     """Check every `[bot]` setting; the first bad one raises `ConfigError` naming it."""
     if not isinstance(table, dict):
@@ -132,6 +171,14 @@ def bot_settings_from_table(table: dict, base: Path = Path(".")) -> BotSettings:
             values[key] = value
         elif key == "metrics_port":
             values[key] = int(_number(key, value, 0, 65535, whole=True))
+        elif key == "shard_count":
+            values[key] = int(_number(key, value, 0, 65535, whole=True))
+        elif key == "shard_ids":
+            if not isinstance(value, list) or not all(
+                    isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in value):
+                raise ConfigError("bot.shard_ids must be a list of shard numbers (0, 1, …), "
+                                  "or [] for all shards")
+            values[key] = tuple(value)
         elif key == "log_level":
             if not isinstance(value, str) or value.upper() not in LOG_LEVELS:
                 raise ConfigError(f"bot.log_level must be one of {', '.join(LOG_LEVELS)}")
@@ -143,7 +190,7 @@ def bot_settings_from_table(table: dict, base: Path = Path(".")) -> BotSettings:
         elif key == "gateway_url":
             values[key] = _url(key, value, ("wss", "ws"))
     values.setdefault("state_path", base / BotSettings.state_path)
-    return BotSettings(**values)
+    return check_shards(BotSettings(**values))
 
 
 def feed_settings_from_table(table: dict) -> FeedSettings:

@@ -19,7 +19,7 @@ from index.sources import Added, Folder, feed_links, read
 from .worker import Worker
 
 if TYPE_CHECKING:
-    from .client import QuoteBot
+    from .reload import Keeper
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class FeedState:
 
 
 class Feeds:
-    def __init__(self, client: "QuoteBot") -> None:
+    def __init__(self, client: "Keeper") -> None:
         self.client = client
         self.states: dict[str, FeedState] = {}
         self.worker = Worker("feeds")

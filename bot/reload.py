@@ -13,7 +13,7 @@ import gc
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from index.articles import ARTICLE_SUFFIXES
 from index.build import load_saved, open_index
@@ -21,7 +21,10 @@ from index.build import load_saved, open_index
 from .worker import Worker
 
 if TYPE_CHECKING:
-    from .client import QuoteBot
+    from index.model import SearchIndex
+
+    from .config import Config
+    from .metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +71,20 @@ def manifest_state(path) -> tuple:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+class Keeper(Protocol):
+    """What keeps an index current: the bot, or the writer on its own (bot/writer.py)."""
+
+    config: Config
+    index: SearchIndex
+    metrics: Metrics
+    reloader: Reloader
+
+
 class Reloader:
     """Keeps the served index current: a writer rebuilds from the articles folder, a reader
     loads the saved index each time the writer replaces it."""
 
-    def __init__(self, client: "QuoteBot") -> None:
+    def __init__(self, client: Keeper) -> None:
         self.client = client
         self.lock = asyncio.Lock()
         self.reader = client.config.bot.role == "reader"

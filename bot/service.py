@@ -6,6 +6,8 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -13,11 +15,13 @@ import discord
 import yarl
 
 from index.build import load_saved, open_index
+from index.model import SearchIndex
 from index.store import IndexFileError
 
 from .client import QuoteBot
-from .config import Config, ConfigError, load_config
-from .reload import keep_long_lived
+from .config import Config, ConfigError, check_shards, load_config, parse_shard_ids
+from .metrics import Metrics
+from .reload import Reloader, keep_long_lived
 
 log = logging.getLogger("bot")
 
@@ -39,8 +43,11 @@ class RedactingFormatter(logging.Formatter):
 
 
 def setup_logging(config: Config, token: str) -> None:
-    """Log to stderr (and the configured file); raises `ConfigError` if the file can't be used."""
-    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", [token])
+    """Log to stderr (and the configured file); raises `ConfigError` if the file can't be used.
+    A process running some of the shards says which in every line."""
+    label = config.bot.shards_label()
+    formatter = RedactingFormatter(
+        f"%(asctime)s %(levelname)s {f'[{label}] ' if label else ''}%(name)s: %(message)s", [token])
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if config.bot.log_file:
         try:
@@ -132,41 +139,54 @@ def _login_failure(exc: Exception, timeout: float) -> str:
     return f"cannot connect ({exc.__class__.__name__}: {exc})"
 
 
+class Signals:
+    """SIGTERM and SIGINT stop the service (once), SIGHUP reloads the index; the loop's own
+    handlers while it runs. Reload tasks stay referenced until done: the loop keeps only weak ones."""
+
+    def __init__(self, stop: Callable[[], Awaitable[None]], reloader: Reloader) -> None:
+        self._stop, self.reloader = stop, reloader
+        self.stopping: list[asyncio.Task] = []
+        self.reloads: set[asyncio.Task] = set()
+
+    def __enter__(self) -> Signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop, sig.name)
+        loop.add_signal_handler(signal.SIGHUP, self.reload, "SIGHUP")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+
+    def stop(self, name: str) -> None:
+        log.info("%s received: stopping", name)
+        if not self.stopping:
+            self.stopping.append(asyncio.get_running_loop().create_task(self._stop()))
+
+    def reload(self, why: str) -> None:
+        if not self.stopping:
+            task = asyncio.get_running_loop().create_task(self.reloader.reload(why))
+            self.reloads.add(task)
+            task.add_done_callback(self.reloads.discard)
+
+
 async def serve(client: QuoteBot, token: str, reload_at_start: bool = False) -> None:
     """Connect and answer until SIGTERM or SIGINT, then close the connection cleanly.
     `reload_at_start`: a SIGHUP came while starting up; reload once running."""
-    loop = asyncio.get_running_loop()
-    stopping: list[asyncio.Task] = []
-    reloads: set[asyncio.Task] = set()  # referenced until done: the loop keeps only weak ones
     keep_long_lived()
-
-    def stop(name: str) -> None:
-        log.info("%s received: closing the connection", name)
-        if not stopping:
-            stopping.append(loop.create_task(finish_and_close(client)))
-
-    def reload(why: str) -> None:
-        if not stopping:
-            task = loop.create_task(client.reloader.reload(why))
-            reloads.add(task)
-            task.add_done_callback(reloads.discard)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop, sig.name)
-    loop.add_signal_handler(signal.SIGHUP, reload, "SIGHUP")
-    if reload_at_start:
-        reload("SIGHUP while starting")
-    try:
-        async with client:
-            await login(client, token)
-            await client.connect()  # discord.py reconnects the gateway itself, with backoff
-    except Exception:
-        if not stopping:  # a failure of its own: let run() report it
-            raise
-        log.info("stopped while connecting")  # closing mid-login breaks the login: expected
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            loop.remove_signal_handler(sig)
+    with Signals(lambda: finish_and_close(client), client.reloader) as signals:
+        if reload_at_start:
+            signals.reload("SIGHUP while starting")
+        try:
+            async with client:
+                await login(client, token)
+                await client.connect()  # discord.py reconnects the gateway itself, with backoff
+        except Exception:
+            if not signals.stopping:  # a failure of its own: let run() report it
+                raise
+            log.info("stopped while connecting")  # closing mid-login breaks the login: expected
 
 
 def _stop_now(signum: int, frame: object) -> None:
@@ -181,20 +201,30 @@ def _reload_later(signum: int, frame: object) -> None:
     _hup_while_starting.append(signum)
 
 
-def run(config_path: Path) -> int:
-    """The service's main: exit 0 on a clean stop, 78 for a bad config, token or Discord
-    address (restarting will not help), 1 for anything unforeseen (worth a restart). While
-    Discord is unreachable or failing it keeps trying, logging each failure."""
-    signal.signal(signal.SIGTERM, _stop_now)  # until the event loop takes over: stop quietly,
-    signal.signal(signal.SIGHUP, _reload_later)  # and reload once it runs
-    try:
-        config = load_config(config_path)
-        token = config.token()
-        setup_logging(config, token)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EX_CONFIG
-    point_discord_at(config.bot.api_base_url, config.bot.gateway_url)
+def reload_requested_at_start() -> bool:
+    """Whether a SIGHUP came before the event loop took the signals over."""
+    return bool(_hup_while_starting)
+
+
+def start(config_path: Path, shards: str | None = None, *, token_needed: bool = True
+          ) -> tuple[Config, str]:
+    """Read the config (`shards`, from the command line, replaces `bot.shard_ids`) and the
+    token, and set up logging; raises `ConfigError`. Until the event loop runs, SIGTERM stops
+    quietly and SIGHUP is remembered for later."""
+    signal.signal(signal.SIGTERM, _stop_now)
+    signal.signal(signal.SIGHUP, _reload_later)
+    config = load_config(config_path)
+    if shards is not None:
+        config = replace(config, bot=check_shards(replace(config.bot,
+                                                          shard_ids=parse_shard_ids(shards))))
+    token = config.token() if token_needed else ""
+    setup_logging(config, token)
+    return config, token
+
+
+def first_index(config: Config) -> SearchIndex | int:
+    """The index to start with (a reader loads the saved one, a writer builds and saves), warmed;
+    or the exit status when there is none."""
     try:
         if config.bot.role == "reader":
             index, reason = load_saved(config.index), "the saved index, read only"
@@ -213,16 +243,39 @@ def run(config_path: Path) -> int:
     index.warm()  # compile and page in before connecting: compiling holds the GIL
     log.info("index (%s): %s (%d articles, %d passages)", config.bot.role, reason,
              len(index.articles), len(index))
-    client = QuoteBot(config, index, http_trace=server_errors_logged())
+    return index
+
+
+def serve_metrics(metrics: Metrics, config: Config) -> int:
+    """Serve the metrics if configured: 0, or the exit status when the port can't be had."""
     if config.bot.metrics_port:
         try:
-            client.metrics.serve(config.bot.metrics_port)
+            metrics.serve(config.bot.metrics_port)
         except OSError as exc:
             print(f"error: bot.metrics_port: cannot serve metrics on 127.0.0.1:"
                   f"{config.bot.metrics_port} ({exc.strerror or exc})", file=sys.stderr)
             return EX_CONFIG
+    return 0
+
+
+def run(config_path: Path, shards: str | None = None) -> int:
+    """The service's main: exit 0 on a clean stop, 78 for a bad config, token or Discord
+    address (restarting will not help), 1 for anything unforeseen (worth a restart). While
+    Discord is unreachable or failing it keeps trying, logging each failure."""
     try:
-        asyncio.run(serve(client, token, reload_at_start=bool(_hup_while_starting)))
+        config, token = start(config_path, shards)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    point_discord_at(config.bot.api_base_url, config.bot.gateway_url)
+    index = first_index(config)
+    if isinstance(index, int):
+        return index
+    client = QuoteBot(config, index, http_trace=server_errors_logged())
+    if failed := serve_metrics(client.metrics, config):
+        return failed
+    try:
+        asyncio.run(serve(client, token, reload_at_start=reload_requested_at_start()))
     except discord.LoginFailure:
         print(f"error: bot.token_env: Discord rejected the token in {config.bot.token_env}",
               file=sys.stderr)
@@ -239,8 +292,15 @@ def run(config_path: Path) -> int:
         print(f"error: bot.api_base_url: {config.bot.api_base_url} answered {exc.status} "
               f"{exc.response.reason} at login; is it Discord's API (…/api/v10)?", file=sys.stderr)
         return EX_CONFIG
-    except (OSError, aiohttp.ClientError, discord.GatewayNotFound,
-            discord.ConnectionClosed) as exc:
+    except discord.ConnectionClosed as exc:
+        if exc.code in (4010, 4011):  # another process runs the shard, or too few shards
+            print(f"error: bot.shard_ids / bot.shard_count: Discord refused shard {exc.shard_id} "
+                  f"({exc.code} {exc.reason or ''}); is another process running it, or does "
+                  "the count not match the other processes'?", file=sys.stderr)
+            return EX_CONFIG
+        print(f"error: cannot reach Discord at {config.bot.api_base_url}: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, aiohttp.ClientError, discord.GatewayNotFound) as exc:
         print(f"error: cannot reach Discord at {config.bot.api_base_url}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -11,8 +11,13 @@ Serves, under ``/api/v10``:
   POST /webhooks/{app}/{token} (follow-ups), GET|PATCH|DELETE /webhooks/{app}/{token}/messages/{id|@original}
   anything else: 404 ``{"message": "404: Not Found", "code": 0}``, recorded in ``unknown_requests``.
 Gateway at ``/gateway`` (and ``/resume``, READY's ``resume_gateway_url``): HELLO; IDENTIFY -> READY + one
-GUILD_CREATE per guild; HEARTBEAT -> HEARTBEAT_ACK; RESUME -> RESUMED (INVALID_SESSION if the session is unknown);
-REQUEST_GUILD_MEMBERS -> one GUILD_MEMBERS_CHUNK; on demand: RECONNECT, INTERACTION_CREATE, any dispatch event.
+GUILD_CREATE per guild of the shard; HEARTBEAT -> HEARTBEAT_ACK; RESUME -> RESUMED (INVALID_SESSION if the session
+is unknown); REQUEST_GUILD_MEMBERS -> one GUILD_MEMBERS_CHUNK; on demand: RECONNECT, INTERACTION_CREATE, any
+dispatch event.
+Shards: ``FakeDiscord(shard_count=N)`` answers ``GET /gateway/bot`` with N shards and spreads its guilds over them.
+IDENTIFY must carry ``[shard_id, N]`` (``[0, 1]`` or none when N is 1); a wrong shard, or a second connection for a
+shard already connected, is closed with 4010 (Invalid shard). Each guild's events go only to the connection of the
+shard that owns it, ``(guild_id >> 22) % N``; direct messages and guild-less events to shard 0.
 Bodies may be JSON or multipart (``payload_json`` + files). Responses carry ``Content-Type: application/json``
 exactly (discord.py ignores JSON bodies whose content type has a charset).
 
@@ -20,7 +25,7 @@ Helpers: ``start_client`` (start() as a task, bounded wait for on_ready) and ``c
 task, wait for discord.py's heartbeat threads to end so none fires into a closed event loop).
 
 Not served: compression (plain text frames are sent; the client accepts them whatever ``compress`` it asks for),
-rate limits/429, sharding beyond shard 0, voice, presences, event replay on resume, channel/guild/message REST,
+rate limits/429, voice, presences, event replay on resume, channel/guild/message REST,
 ``resolved`` data for user/role/channel/attachment options, component/modal interactions, interaction expiry.
 """
 
@@ -73,6 +78,15 @@ def _member(user: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
+class _Session:
+    """One shard's gateway session: resumable by its id, with its own sequence numbers."""
+    shard: int
+    session_id: str
+    seq: int = 0
+    ws: web.WebSocketResponse | None = None  # the identified/resumed connection, while open
+
+
+@dataclass
 class RecordedRequest:
     """One REST request (the websocket upgrade is not included)."""
     method: str
@@ -110,8 +124,9 @@ class FakeDiscord:
     """Fake Discord server; use as ``async with FakeDiscord() as fake:`` (binds a free port on 127.0.0.1)."""
 
     def __init__(self, *, token: str | None = None, heartbeat_interval_ms: int = 41_250, guild_count: int = 1,
-                 bot_name: str = "FakeBot") -> None:
-        self.token = token  # when set, other bot tokens get 401 on REST and close code 4004 on IDENTIFY
+                 bot_name: str = "FakeBot", shard_count: int = 1) -> None:
+        self.token = token
+        self.shard_count = shard_count  # when set, other bot tokens get 401 on REST and close code 4004 on IDENTIFY
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self._last_id = 0
         self.application_id: int = self.snowflake()
@@ -127,11 +142,10 @@ class FakeDiscord:
         self.gateway_connections: list[str] = []  # path and query string of every websocket connection
         self.interactions: dict[str, dict[str, Any]] = {}  # token -> INTERACTION_CREATE payload
         self.replies: dict[str, list[InteractionReply]] = {}  # token -> replies, in order
-        self.session_id: str | None = None
-        self.seq = 0
+        self.sessions: dict[int, _Session] = {}  # shard id -> its latest session
+        self.undelivered: list[dict[str, Any]] = []  # dispatches for a shard with no connection (see dispatch)
         self.port = 0
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}  # (token, id or "@original") -> message
-        self._ws: web.WebSocketResponse | None = None  # the identified/resumed connection
         self._sockets: set[web.WebSocketResponse] = set()
         self._send_lock = asyncio.Lock()
         self._changed = asyncio.Condition()
@@ -149,6 +163,23 @@ class FakeDiscord:
     @property
     def resume_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/resume"
+
+    @property
+    def session_id(self) -> str | None:
+        """Shard 0's session (the only one of an unsharded bot)."""
+        return self.sessions[0].session_id if 0 in self.sessions else None
+
+    @property
+    def seq(self) -> int:
+        return self.sessions[0].seq if 0 in self.sessions else 0
+
+    def shard_of(self, guild_id: int | str | None) -> int:
+        """The shard that owns a guild, as Discord computes it; shard 0 for direct messages."""
+        return 0 if guild_id is None else (int(guild_id) >> 22) % self.shard_count
+
+    def connected_shards(self) -> list[int]:
+        """Shards with an identified (or resumed) connection open now."""
+        return [shard for shard in sorted(self.sessions) if self._live(shard) is not None]
 
     @property
     def guild_ids(self) -> list[int]:
@@ -254,16 +285,23 @@ class FakeDiscord:
         self._messages.clear()
 
     # ---- driving the client -------------------------------------------------------------------------------
-    async def dispatch(self, event: str, data: Any, timeout: float = 5.0) -> None:
-        """Send a DISPATCH (op 0) to the identified/resumed connection, waiting (bounded) for one to exist."""
-        await self.wait_until(lambda: self._ws is not None, timeout, "identified gateway connection")
-        assert self._ws is not None
-        await self._dispatch_on(self._ws, event, data)
+    async def dispatch(self, event: str, data: Any, timeout: float = 5.0, *, wait: bool = True) -> None:
+        """Send a DISPATCH (op 0) to the connection of the shard that owns ``data["guild_id"]`` (shard 0 if
+        none), waiting (bounded) for one to exist. ``wait=False``: if the shard has no connection, drop the
+        event (recorded in ``undelivered``), as Discord does for a bot that is down."""
+        shard = self.shard_of(data.get("guild_id") if isinstance(data, dict) else None)
+        if not wait and self._live(shard) is None:
+            self.undelivered.append({"t": event, "d": data, "shard": shard})
+            return
+        await self.wait_until(lambda: self._live(shard) is not None, timeout,
+                              f"identified gateway connection for shard {shard}")
+        await self._dispatch_on(self.sessions[shard], event, data)
 
-    async def send_reconnect(self, timeout: float = 5.0) -> None:
+    async def send_reconnect(self, timeout: float = 5.0, shard: int = 0) -> None:
         """Send RECONNECT (op 7); the client should reconnect to /resume and RESUME (op 6)."""
-        await self.wait_until(lambda: self._ws is not None, timeout, "identified gateway connection")
-        ws, self._ws = self._ws, None
+        await self.wait_until(lambda: self._live(shard) is not None, timeout, "identified gateway connection")
+        session = self.sessions[shard]
+        ws, session.ws = session.ws, None
         assert ws is not None
         await self._send(ws, {"op": 7, "d": None})
 
@@ -271,7 +309,8 @@ class FakeDiscord:
                            **kwargs: Any) -> str:
         """Inject a slash command (interaction type 2); return its token. `options`: {name: value} (types taken
         from the synced command, else guessed) or raw option payloads. kwargs: guild_id (default: first guild),
-        dm=True (from a DM; finds global commands only), user (payload; default self.user), locale, timeout."""
+        dm=True (from a DM; finds global commands only), user (payload; default self.user), locale, timeout,
+        wait=False (drop it if the owning shard is not connected: see dispatch)."""
         return await self._send_interaction(2, name, options, None, **kwargs)
 
     async def send_autocomplete(self, name: str, options: dict[str, Any] | None, focused: str,
@@ -304,7 +343,7 @@ class FakeDiscord:
     async def _send_interaction(self, itype: int, name: str, options: Any, focused: str | None, *,
                                 guild_id: int | None = None, dm: bool = False, user: dict[str, Any] | None = None,
                                 locale: str = "en-US", timeout: float = 5.0, data: dict[str, Any] | None = None,
-                                message: dict[str, Any] | None = None) -> str:
+                                message: dict[str, Any] | None = None, wait: bool = True) -> str:
         gid = None if dm else (guild_id or self.guild_ids[0])
         invoker = user or self.user
         if data is None:
@@ -332,7 +371,7 @@ class FakeDiscord:
             payload["message"] = message
         self.interactions[token] = payload
         self.replies[token] = []
-        await self.dispatch("INTERACTION_CREATE", payload, timeout)
+        await self.dispatch("INTERACTION_CREATE", payload, timeout, wait=wait)
         return token
 
     @staticmethod
@@ -354,13 +393,16 @@ class FakeDiscord:
         return result
 
     # ---- payload builders ---------------------------------------------------------------------------------
-    def snowflake(self) -> int:
-        """A fresh, increasing, Discord-like id."""
+    def snowflake(self, shard: int | None = None) -> int:
+        """A fresh, increasing, Discord-like id; with `shard`, one that shard owns (as a guild id)."""
         self._last_id = max(self._last_id + 1, (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22)
+        while shard is not None and self.shard_of(self._last_id) != shard:
+            self._last_id = ((self._last_id >> 22) + 1) << 22  # the next millisecond
         return self._last_id
 
     def _guild(self, index: int) -> dict[str, Any]:
-        gid, cid = self.snowflake(), self.snowflake()
+        gid = self.snowflake(shard=index % self.shard_count)  # guilds spread over the shards in turn
+        cid = self.snowflake()
         return {
             "id": str(gid), "name": f"Fake Guild {index}", "unavailable": False, "owner_id": self.user["id"],
             "member_count": 2, "large": False, "joined_at": _now(), "preferred_locale": "en-US", "icon": None,
@@ -459,7 +501,7 @@ class FakeDiscord:
                       "verify_key": "0" * 64, "flags": 0, "bot": self.bot_user, "team": None})
 
     async def _get_gateway(self, request: web.Request) -> web.Response:
-        return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+        return _json({"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": {
             "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
 
     async def _commands(self, request: web.Request) -> web.Response:
@@ -548,8 +590,9 @@ class FakeDiscord:
                     await self._on_frame(ws, json.loads(msg.data))
         finally:
             self._sockets.discard(ws)
-            if self._ws is ws:
-                self._ws = None
+            for session in self.sessions.values():
+                if session.ws is ws:
+                    session.ws = None
             await self._notify()
         return ws
 
@@ -562,33 +605,51 @@ class FakeDiscord:
             if self.token is not None and d.get("token") != self.token:
                 await ws.close(code=4004, message=b"Authentication failed.")
                 return
-            self.session_id, self.seq = uuid.uuid4().hex, 0
-            await self._dispatch_on(ws, "READY", {
-                "v": 10, "user": self.bot_user, "session_id": self.session_id, "resume_gateway_url": self.resume_url,
-                "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds], "private_channels": [],
-                "application": {"id": str(self.application_id), "flags": 0}, "shard": d.get("shard", [0, 1])})
-            for guild in self.guilds:
-                await self._dispatch_on(ws, "GUILD_CREATE", guild)
-            self._ws = ws
+            shard, count = d.get("shard") or [0, 1]
+            if count != self.shard_count or not 0 <= shard < count or self._live(shard) is not None:
+                await ws.close(code=4010, message=b"Invalid shard.")
+                return
+            session = _Session(shard, uuid.uuid4().hex)
+            self.sessions[shard] = session
+            guilds = [g for g in self.guilds if self.shard_of(g["id"]) == shard]
+            await self._dispatch_on(session, "READY", {
+                "v": 10, "user": self.bot_user, "session_id": session.session_id,
+                "resume_gateway_url": self.resume_url, "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
+                "private_channels": [], "application": {"id": str(self.application_id), "flags": 0},
+                "shard": [shard, count]}, ws)
+            for guild in guilds:
+                await self._dispatch_on(session, "GUILD_CREATE", guild, ws)
+            session.ws = ws
         elif op == 6:
-            if self.session_id is None or d.get("session_id") != self.session_id:
+            session = next((s for s in self.sessions.values() if s.session_id == d.get("session_id")), None)
+            if session is None:
                 await self._send(ws, {"op": 9, "d": False})
             else:
-                await self._dispatch_on(ws, "RESUMED", {})
-                self._ws = ws
+                await self._dispatch_on(session, "RESUMED", {}, ws)
+                session.ws = ws
         elif op == 8:
             ids = d.get("guild_id")
             for guild in self.guilds:
                 if guild["id"] in map(str, ids if isinstance(ids, list) else [ids]):
-                    await self._dispatch_on(ws, "GUILD_MEMBERS_CHUNK", {
+                    session = self.sessions[self.shard_of(guild["id"])]
+                    await self._dispatch_on(session, "GUILD_MEMBERS_CHUNK", {
                         "guild_id": guild["id"], "members": guild["members"], "chunk_index": 0, "chunk_count": 1,
-                        "not_found": [], "nonce": d.get("nonce")})
+                        "not_found": [], "nonce": d.get("nonce")}, ws)
         await self._notify()
 
-    async def _dispatch_on(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
+    def _live(self, shard: int) -> web.WebSocketResponse | None:
+        """The shard's identified (or resumed) connection, if one is open."""
+        session = self.sessions.get(shard)
+        return session.ws if session is not None and session.ws is not None and not session.ws.closed else None
+
+    async def _dispatch_on(self, session: _Session, event: str, data: Any,
+                           ws: web.WebSocketResponse | None = None) -> None:
+        """A dispatch in `session` (its own sequence numbers), on `ws` or the session's connection."""
         async with self._send_lock:  # keeps sequence numbers in sending order
-            self.seq += 1
-            await self._write(ws, {"op": 0, "t": event, "s": self.seq, "d": data})
+            session.seq += 1
+            target = ws or session.ws
+            assert target is not None
+            await self._write(target, {"op": 0, "t": event, "s": session.seq, "d": data})
 
     async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
         async with self._send_lock:
@@ -598,6 +659,16 @@ class FakeDiscord:
         self.gateway_sent.append(payload)
         with suppress(ConnectionError):  # the client may close at any moment
             await ws.send_str(json.dumps(payload))
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Wait (bounded) for a condition only the client changes (``FakeDiscord.wait_until``
+    re-checks on the fake's own events only)."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no {what} within {timeout} s")
 
 
 async def start_client(client: discord.Client, token: str, timeout: float = 5.0) -> asyncio.Task[None]:

@@ -21,7 +21,7 @@ from bot import commands
 from bot.client import QuoteBot
 from bot.config import BotSettings, Config
 from bot.service import point_discord_at, serve
-from fakediscord import FakeDiscord, close_client
+from fakediscord import FakeDiscord, close_client, until
 from index.build import open_index
 
 TOKEN = "fake-bot-token-e2e"
@@ -61,16 +61,6 @@ def start_bot(seed_index, tmp_path, discord_urls):
 
 async def stop(client: QuoteBot) -> None:
     await close_client(client, None)
-
-
-async def until(condition, what: str, timeout: float = 10.0) -> None:
-    """Wait (bounded) for a condition only the bot changes (fake.wait_until re-checks on the
-    fake's own events)."""
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no {what} within {timeout} s")
 
 
 def message_of(fake: FakeDiscord, token: str) -> dict:

@@ -28,10 +28,17 @@ def write_config(folder: Path, extra: str = "", seeds: Path = ROOT / "seeds",
     return config
 
 
-def run_bot(config: Path, env_extra: dict[str, str] | None = None, timeout: float = 60):
+def run_bot(config: Path, env_extra: dict[str, str] | None = None, timeout: float = 60,
+            command: tuple[str, ...] | list[str] = ("run",)):
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | (env_extra or {})
-    return subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(config)],
+    return subprocess.run([sys.executable, "-m", "bot", *command, "--config", str(config)],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout)
+
+
+def exits_78_with_one_line(result: subprocess.CompletedProcess, named: str) -> None:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 78
+    assert len(lines) == 1 and lines[0].startswith(f"error: {named}"), result.stderr
 
 
 @contextlib.asynccontextmanager
@@ -75,6 +82,10 @@ def test_missing_token_exits_78_naming_the_setting(tmp_path):
     ('gateway_url = "ws://10.0.0.1/"\n', "bot.gateway_url must use wss://"),
     ("connect_timeout_seconds = 0\n", "bot.connect_timeout_seconds"),
     ('role = "boss"\n', "bot.role must be one of writer, reader"),
+    ("shard_ids = [0, 1]\n", "bot.shard_ids needs bot.shard_count"),
+    ("shard_count = 2\nshard_ids = [2]\n", "bot.shard_ids must be below bot.shard_count (2)"),
+    ("shard_count = 2\nshard_ids = [1, 1]\n", "bot.shard_ids lists a shard twice"),
+    ('shard_ids = "0-1"\n', "bot.shard_ids must be a list"),
 ])
 def test_bad_config_exits_78_with_one_line(tmp_path, extra, named):
     result = run_bot(write_config(tmp_path, extra), {"DISCORD_TOKEN": TOKEN})
@@ -91,12 +102,17 @@ def test_bad_config_exits_78_with_one_line(tmp_path, extra, named):
 @pytest.mark.parametrize("command", [["run"], ["ask", "ceasefire"]])
 def test_bad_index_setting_exits_78_with_one_line(tmp_path, index_extra, named, command):
     config = write_config(tmp_path, index_extra=index_extra)
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"DISCORD_TOKEN": TOKEN}
-    result = subprocess.run([sys.executable, "-m", "bot", *command, "--config", str(config)],
-                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
-    lines = result.stderr.strip().splitlines()
-    assert result.returncode == 78
-    assert len(lines) == 1 and lines[0].startswith(f"error: {named}"), result.stderr
+    exits_78_with_one_line(run_bot(config, {"DISCORD_TOKEN": TOKEN}, command=command), named)
+
+
+@pytest.mark.parametrize("args, named", [
+    (["run", "--shards", "1-0"], "--shards must be shard ids like 0, 0-1 or 0,2"),
+    (["run", "--shards", "0-1"], "bot.shard_ids needs bot.shard_count"),  # none in the config
+    (["write"], "bot.role is reader: only a writer's config can write"),
+])
+def test_bad_shards_or_role_on_the_command_line_exit_78(tmp_path, args, named):
+    config = write_config(tmp_path, 'role = "reader"\n')
+    exits_78_with_one_line(run_bot(config, {"DISCORD_TOKEN": TOKEN}, command=args), named)
 
 
 def test_unreadable_config_exits_78(tmp_path):
@@ -144,7 +160,7 @@ async def test_service_answers_reloads_on_sighup_and_stops_cleanly_on_sigterm(tm
     assert code == 0, stderr
     log = log_file.read_text(encoding="utf-8")
     assert "ready as FakeBot" in log and "2 articles" in log
-    assert "SIGTERM received: closing the connection" in log
+    assert "SIGTERM received: stopping" in log
     assert TOKEN not in log and TOKEN not in stderr
     assert [r.authorization for r in fake.requests if r.path == "/users/@me"] == [f"Bot {TOKEN}"]
 

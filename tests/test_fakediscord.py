@@ -9,7 +9,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from fakediscord import FakeDiscord, close_client, start_client
+from fakediscord import FakeDiscord, close_client, start_client, until
 
 TOKEN = "fake-bot-token"
 FRUITS = ["apple", "apricot", "banana", "cherry"]
@@ -215,3 +215,59 @@ async def test_waits_are_bounded(fake: FakeDiscord) -> None:
         await fake.wait_for_response("nope", timeout=0.05)
     with pytest.raises(TimeoutError, match="identified gateway connection"):
         await fake.send_command("ping", timeout=0.05)
+
+
+class ShardBot(discord.AutoShardedClient):
+    """Records which of its shards each interaction arrived on."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0.1, **options)
+        self.arrived: list[tuple[int | None, int]] = []  # (guild id, shard id)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        pass  # no 5 s pause between shards: the fake has no identify rate limit
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        shard = (interaction.guild_id >> 22) % self.shard_count if interaction.guild_id else 0
+        self.arrived.append((interaction.guild_id, shard))
+
+
+async def test_shards_each_get_only_their_own_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with FakeDiscord(token=TOKEN, shard_count=3, guild_count=6) as fake:
+        fake.patch_discord(monkeypatch)
+        assert {fake.shard_of(g) for g in fake.guild_ids} == {0, 1, 2}  # spread over the shards
+        low, high = ShardBot(shard_count=3, shard_ids=[0, 1]), ShardBot(shard_count=3, shard_ids=[2])
+        tasks = [await start_client(low, TOKEN), await start_client(high, TOKEN)]
+        try:
+            assert sorted(p["d"]["shard"] for p in fake.received_ops(2)) == [[0, 3], [1, 3], [2, 3]]
+            assert sorted(g.id for g in low.guilds) == [g for g in fake.guild_ids if fake.shard_of(g) < 2]
+            assert [g.id for g in high.guilds] == [g for g in fake.guild_ids if fake.shard_of(g) == 2]
+            for guild in fake.guild_ids:
+                await fake.send_command("anything", guild_id=guild)
+            await fake.send_command("anything", dm=True)
+            await until(lambda: len(low.arrived) + len(high.arrived) == 7, "7 interactions")
+            assert sorted(s for _, s in low.arrived) == [0, 0, 0, 1, 1] and (None, 0) in low.arrived
+            assert [s for _, s in high.arrived] == [2, 2]
+
+            # A second connection for a shard that is connected is refused (4010).
+            duplicate = ShardBot(shard_count=3, shard_ids=[2])
+            with pytest.raises(discord.ConnectionClosed) as refused:
+                await duplicate.start(TOKEN)
+            assert refused.value.code == 4010 and fake.connected_shards() == [0, 1, 2]
+            await close_client(duplicate)
+        finally:
+            for client, task in zip((low, high), tasks):
+                await close_client(client, task)
+
+
+async def test_gateway_bot_tells_the_shard_count() -> None:
+    async with FakeDiscord(shard_count=4) as fake:
+        client = ShardBot()  # no count: asks GET /gateway/bot, as discord.py does
+        monkeypatch = pytest.MonkeyPatch()
+        fake.patch_discord(monkeypatch)
+        try:
+            task = await start_client(client, TOKEN)
+            assert client.shard_count == 4 and sorted(client.shards) == [0, 1, 2, 3]
+            await close_client(client, task)
+        finally:
+            monkeypatch.undo()

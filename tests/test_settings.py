@@ -49,3 +49,28 @@ def test_example_config_documents_every_bot_setting_with_its_default():
             assert value == ROOT / expected
         else:
             assert value == expected, f.name
+
+
+@pytest.mark.parametrize("text, ids", [("3", (3,)), ("0-3", (0, 1, 2, 3)), ("0,2", (0, 2)),
+                                       ("0-1,4", (0, 1, 4))])
+def test_shard_ids_from_the_command_line(text, ids):
+    from bot.config import parse_shard_ids
+
+    assert parse_shard_ids(text) == ids
+
+
+@pytest.mark.parametrize("text", ["", "a", "1-0", "-1", "0-", "0,,1"])
+def test_bad_shard_ids_from_the_command_line(text):
+    from bot.config import ConfigError, parse_shard_ids
+
+    with pytest.raises(ConfigError, match="--shards must be shard ids"):
+        parse_shard_ids(text)
+
+
+def test_only_the_process_with_shard_0_registers_commands_and_logs_name_the_shards():
+    from bot.config import BotSettings
+
+    assert BotSettings().registers_commands and BotSettings().shards_label() == ""
+    first, other = BotSettings(shard_count=4, shard_ids=(0, 1)), BotSettings(shard_count=4, shard_ids=(2,))
+    assert first.registers_commands and not other.registers_commands
+    assert first.shards_label() == "shards 0, 1 of 4" and other.shards_label() == "shard 2 of 4"
