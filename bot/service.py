@@ -243,6 +243,10 @@ def first_index(config: Config) -> SearchIndex | int:
     index.warm()  # compile and page in before connecting: compiling holds the GIL
     log.info("index (%s): %s (%d articles, %d passages)", config.bot.role, reason,
              len(index.articles), len(index))
+    if config.bot.role == "reader" and index.model_built:
+        log.warning("the saved index was scored with other [index] settings (k1, b, epsilon) "
+                    "than this reader's: it built its own BM25 model, in memory no other "
+                    "process shares; give readers the writer's [index] table")
     return index
 
 

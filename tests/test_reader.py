@@ -81,3 +81,18 @@ def test_a_reader_without_a_saved_index_exits_1_saying_so(tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith(
         "error: bot.role is reader, and there is no usable saved index: no saved index at")
     assert not (tmp_path / "none").exists()  # nothing built, nothing written
+
+
+def test_a_reader_scoring_with_other_settings_than_the_writer_says_so(seeds_copy, tmp_path, caplog):
+    """Its own model is memory no other reader shares: the operator should hear of it."""
+    from dataclasses import replace
+
+    from bot.service import first_index
+
+    writer = IndexSettings(seeds=seeds_copy, index_path=tmp_path / "index.json")
+    open_index(writer)
+    for settings, warned in ((writer, False), (replace(writer, k1=1.2), True)):
+        caplog.clear()
+        index = first_index(Config(bot=BotSettings(role="reader"), index=settings))
+        assert index.model_built is warned
+        assert ("it built its own BM25 model" in caplog.text) is warned
