@@ -176,8 +176,9 @@ def add_commands(tree: app_commands.CommandTree, client: "QuoteBot") -> None:
             await respond(interaction, message("Only the bot's owner can add articles."))
             return
         if client.reloader.reader:
-            await respond(interaction, message("This process serves a copy of the index: add "
-                                               "articles through the writer."))
+            await respond(interaction, message(
+                "This process serves a copy of the index: add articles on the writer's "
+                "machine, with `python -m index add URL` (its articles folder is watched)."))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await client.feeds.add(url.strip())

@@ -543,5 +543,6 @@ async def test_a_reader_answers_from_a_copy_and_sends_adds_to_the_writer(start_b
         token = await fake.send_command("add", {"url": "https://example.com/story"})
         await fake.wait_for_response(token)
         assert message_of(fake, token)["content"] == (
-            "This process serves a copy of the index: add articles through the writer.")
+            "This process serves a copy of the index: add articles on the writer's machine, with "
+            "`python -m index add URL` (its articles folder is watched).")
         await stop(client)
