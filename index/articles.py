@@ -223,20 +223,37 @@ class LoadResult:
     warnings: list[str]
 
 
+def read_file(path: Path) -> Article | str:
+    """The article a file holds, or the warning that says why it was skipped."""
+    try:
+        return parse_article(path, path.read_bytes())
+    except (ArticleError, OSError) as exc:
+        return f"skipped {exc}"
+
+
+class IdOwners:
+    """The file that claimed each article id first: a second claim is a `DuplicateIdError`."""
+
+    def __init__(self) -> None:
+        self.owners: dict[str, str] = {}
+
+    def claim(self, article: Article) -> None:
+        owner = self.owners.setdefault(article.id, article.source_file)
+        if owner != article.source_file:
+            raise DuplicateIdError(f"article id {article.id!r} is claimed by both {owner} and "
+                                   f"{article.source_file}")
+
+
 def load_articles(folder: Path) -> LoadResult:
     """Every readable article in `folder`; unreadable files become warnings, not failures."""
     articles: list[Article] = []
     warnings: list[str] = []
-    owners: dict[str, str] = {}
+    owners = IdOwners()
     for path in article_files(folder):
-        try:
-            article = parse_article(path, path.read_bytes())
-        except (ArticleError, OSError) as exc:
-            warnings.append(f"skipped {exc}")
+        article = read_file(path)
+        if isinstance(article, str):
+            warnings.append(article)
             continue
-        if article.id in owners:
-            raise DuplicateIdError(
-                f"article id {article.id!r} is claimed by both {owners[article.id]} and {path.name}")
-        owners[article.id] = path.name
+        owners.claim(article)
         articles.append(article)
     return LoadResult(articles, warnings)
