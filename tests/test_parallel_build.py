@@ -1,7 +1,14 @@
 """A build on many processes is the build on one: same arrays, ids, warnings and errors."""
 
+import fcntl
 import json
 import logging
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -98,3 +105,48 @@ def test_progress_is_told_after_each_batch(folder):
     build_data(folder, workers=2, progress=lambda done, total: told.append((done, total)))
     assert len(told) > 2 and told[-1] == (43, 43)
     assert [done for done, _ in told] == sorted({done for done, _ in told})
+
+
+def _cli_build(folder: Path, index: Path, *args: str, tty: bool) -> str:
+    """stderr of `python -m index build`, written to a terminal or to a pipe."""
+    command = [sys.executable, "-m", "index", "--seeds", str(folder), "--index", str(index),
+               "build", *args]
+    if not tty:
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                              timeout=120).stderr
+    main, other = pty.openpty()
+    fcntl.ioctl(other, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=other):
+        os.close(other)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal closed: the build is over
+                break
+            if not chunk:
+                break
+            out += chunk
+    os.close(main)
+    return out.decode("utf-8", "replace")
+
+
+def test_the_cli_shows_a_progress_bar_on_a_terminal_only(folder, tmp_path):
+    index = tmp_path / "index.json"
+    shown = _cli_build(folder, index, "--force", tty=True)
+    assert "reading articles: 100%" in shown and "43/43" in shown
+    current = _cli_build(folder, index, tty=True)
+    assert current == ""   # the index is current: nothing read, no bar
+    quiet = _cli_build(folder, index, "--force", "-q", tty=True)
+    assert "reading articles" not in quiet and "%|" not in quiet
+    assert "skipped 050_empty.txt: empty file" in quiet   # warnings still show
+    piped = _cli_build(folder, index, "--force", tty=False)
+    assert "reading articles" not in piped and "\r" not in piped
+    assert "building the index" in piped   # the log lines are still there
+
+
+def test_workers_must_be_at_least_one(folder, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "index", "--seeds", str(folder), "--index",
+                             str(tmp_path / "i.json"), "build", "--workers", "0"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr == "error: --workers must be at least 1\n"
