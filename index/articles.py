@@ -111,6 +111,8 @@ def _decode(path: Path, data: bytes) -> str:
     controls = len(_CONTROLS.findall(text))
     if controls > len(text) // 100 + 2:
         raise ArticleError(f"{path.name}: looks binary ({controls} control characters)")
+    if not controls and "\t" not in text:  # most files (translating: 0.5 s of 100k sentences)
+        return text
     return text.translate(_CONTROLS_TO_SPACES)
 
 

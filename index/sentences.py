@@ -64,6 +64,9 @@ _SPACED_ELLIPSIS_RE = re.compile(r"\.(?: \.){2,}")
 _CLOSERS_RE = re.compile(r"""["'”’)\]]*""")
 _CAPITAL_NEXT_RE = re.compile(r"""["'”’)\]]*\s+["'“‘(\[]*[A-Z]""")
 _WHITESPACE_RE = re.compile(r"\s*")
+_ANY_SPACE_RE = re.compile(r"\s")
+_OTHER_SPACE_RE = re.compile(r"[^\S ]")
+_PERIOD_DIGIT_RE = re.compile(r"\.\s*\d")  # where _NUMBER_ABBREV_RE may match
 # "at 6 p.m. Police arrived", "6 P.M. Mr. Smith": a clock time then a capitalised word starts a
 # new sentence, unless that word carries on the time ("6 p.m. Tuesday", "6 p.m. ET").
 _TIME_THEN_CAPITAL_RE = re.compile(
@@ -105,12 +108,23 @@ def _tokenizer() -> PunktSentenceTokenizer:
 def _mask(text: str) -> str:
     """Same-length copy for Punkt: newlines become spaces; periods that are
     never boundaries (spaced ellipses, "No. 5", "vs.") become spaces."""
-    chars = list(re.sub(r"\s", " ", text))
-    for regex in (_SPACED_ELLIPSIS_RE, _NUMBER_ABBREV_RE, _VERSUS_RE):
-        for m in regex.finditer(text):
-            for i in range(m.start(), m.end()):
-                if chars[i] == ".":
-                    chars[i] = " "
+    # Each step only where it can find something: most paragraphs hold no whitespace but
+    # spaces and none of these periods (masking was a quarter of sentence splitting: 1.0 s of
+    # 4.0 s at 100k sentences, now 0.13 s).
+    masked = _ANY_SPACE_RE.sub(" ", text) if _OTHER_SPACE_RE.search(text) else text
+    regexes = [_SPACED_ELLIPSIS_RE] if ". ." in text else []
+    if _PERIOD_DIGIT_RE.search(text):
+        regexes.append(_NUMBER_ABBREV_RE)
+    if "v." in text or "vs." in text:
+        regexes.append(_VERSUS_RE)
+    spans = [m.span() for regex in regexes for m in regex.finditer(text)]
+    if not spans:
+        return masked
+    chars = list(masked)
+    for start, end in spans:
+        for i in range(start, end):
+            if chars[i] == ".":
+                chars[i] = " "
     return "".join(chars)
 
 
