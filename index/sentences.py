@@ -74,7 +74,9 @@ _TIME_THEN_CAPITAL_RE = re.compile(
 _TIME_CONTINUES = frozenset(WEEKDAYS + MONTHS + MONTH_ABBREVIATIONS)
 _TIME_ZONE = re.compile(r"[A-Z]{2,4}")
 # "on Main St. Police said": a street abbreviation after a name, then a capitalised word.
-_STREET_RE = re.compile(r"\b[A-Z][\w'’-]*\s(?:St|Ave|Rd|Blvd)\.\s+(?=[\"'“‘(]*[A-Z])")
+_STREETS = ("St.", "Ave.", "Rd.", "Blvd.")
+_STREET_RE = re.compile(rf"\b[A-Z][\w'’-]*\s(?:{'|'.join(re.escape(s) for s in _STREETS)})"
+                        r"\s+(?=[\"'“‘(]*[A-Z])")
 # Introductory words after which "At 5 a.m. Mr. Smith ..." is one sentence.
 _INTRO_WORDS = frozenset({"At", "By", "Before", "After", "Until", "Around", "About", "From",
                           "Since", "On", "Shortly", "Just", "Early", "Late"})
@@ -232,10 +234,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         return []
     punkt_spans = list(_tokenizer().span_tokenize(_mask(text)))
     cuts = {start for start, _ in punkt_spans[1:] if not _continues(text, start)}
-    cuts |= _ellipsis_cuts(text)
-    cuts |= _time_cuts(text, sorted(cuts))
-    cuts -= _time_keeps(text)
-    cuts |= _street_cuts(text)
+    # Each rule only where its pattern can match (most paragraphs hold no spaced ellipsis,
+    # clock time or street): scanning every paragraph for all of them cost 0.6 s a 100k.
+    if ". ." in text:
+        cuts |= _ellipsis_cuts(text)
+    if "m." in text or "M." in text:  # a.m., p.m.
+        cuts |= _time_cuts(text, sorted(cuts))
+        cuts -= _time_keeps(text)
+    if any(street in text for street in _STREETS):
+        cuts |= _street_cuts(text)
     cuts = _apply_lists(text, cuts)
     spans = []
     bounds = [0, *sorted(c for c in cuts if 0 < c < len(text)), len(text)]
