@@ -7,6 +7,7 @@ order, so a build from batches made in many processes is the build made in one.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from array import array
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import piece_terms
-from .articles import Article, read_file
+from .articles import Article, article_or_warning
 from .passages import KINDS, Passage, article_passages
 from .speakers import find_speakers
 
@@ -28,9 +29,11 @@ class FileRead:
     article was analysed here or is to be kept from the previous index."""
 
     name: str
+    digest: bytes = b""                  # sha256 of the bytes read, for the fingerprint
     article: Article | None = None
     warning: str | None = None
     analysed: bool = False
+    error: OSError | None = None         # the file could not be read at all
     logs: list[logging.LogRecord] = field(default_factory=list)  # made in a worker process
 
 
@@ -149,7 +152,7 @@ class Analyser:
         found = find_speakers([(p.paragraph, p.text) for p in items])
         self.speakers += found.speakers
         self.aliases.append({name: list(forms) for name, forms in found.aliases.items()})
-        self.files.append(FileRead(article.source_file, metadata(article), analysed=True))
+        self.files.append(FileRead(article.source_file, article=metadata(article), analysed=True))
         self.counts.append(len(items))
         number = self.pieces.__getitem__
         for p in items:
@@ -227,15 +230,23 @@ def read_batch(paths: list[Path], kept: dict[str, Article],
     if analyser is None:
         analyser = _analyser = _analyser or Analyser()
     for path in paths:
-        article = read_file(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # fails the build, as reading it for the fingerprint did
+            analyser.files.append(FileRead(path.name, error=exc))
+            continue
+        article = article_or_warning(path, data)
         logs = _collected[:] if _collected else []
         if _collected:
             _collected.clear()
         if isinstance(article, str):
-            analyser.files.append(FileRead(path.name, warning=article, logs=logs))
-        elif (old := kept.get(path.name)) is not None and unchanged(old, article):
-            analyser.files.append(FileRead(path.name, metadata(article), logs=logs))
+            analyser.files.append(FileRead(path.name, hashlib.sha256(data).digest(),
+                                           warning=article, logs=logs))
+            continue
+        if (old := kept.get(path.name)) is not None and unchanged(old, article):
+            analyser.files.append(FileRead(path.name, article=metadata(article)))
         else:
             analyser.add(article, article_passages(article))
-            analyser.files[-1].logs = logs
+        analyser.files[-1].digest = bytes.fromhex(article.sha256)
+        analyser.files[-1].logs = logs
     return analyser.batch()

@@ -228,8 +228,17 @@ class LoadResult:
 def read_file(path: Path) -> Article | str:
     """The article a file holds, or the warning that says why it was skipped."""
     try:
-        return parse_article(path, path.read_bytes())
-    except (ArticleError, OSError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"skipped {exc}"
+    return article_or_warning(path, data)
+
+
+def article_or_warning(path: Path, data: bytes) -> Article | str:
+    """The article in a file's bytes, or the warning that says why the file was skipped."""
+    try:
+        return parse_article(path, data)
+    except ArticleError as exc:
         return f"skipped {exc}"
 
 

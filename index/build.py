@@ -15,7 +15,8 @@ from .articles import Article, IdOwners, article_files
 from .model import SearchIndex
 from .scoring import doc_terms
 from .settings import IndexSettings
-from .store import IndexData, IndexFileError, code_version, fingerprint, load, save
+from .store import (IndexData, IndexFileError, code_version, fingerprint, fingerprint_of,
+                    load, save)
 from .workers import read_batches
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,6 @@ def build_data(folder: Path, previous: IndexData | None = None, *, workers: int 
     `workers` processes read and analyse the files (default: one per core, once the folder is
     large enough to be worth starting them; 1: this process only); `progress` hears how many
     files are done after each batch."""
-    stamp = fingerprint(folder)
     paths = article_files(folder)
     builder = Builder(previous)
     warnings: list[str] = []
@@ -52,7 +52,9 @@ def build_data(folder: Path, previous: IndexData | None = None, *, workers: int 
         done += len(batch.files)
         if progress is not None:
             progress(done, len(paths))
-    return builder.finish(stamp), warnings
+    # The fingerprint of the bytes read (reading every file again for it took 0.9 s of 1M
+    # sentences): a file changed while being read makes the next look rebuild.
+    return builder.finish(fingerprint_of(builder.digests)), warnings
 
 
 class _TermRows:
@@ -79,6 +81,7 @@ class Builder:
         self.terms: list[str] = list(previous.terms) if previous else []
         self.term_row = _TermRows(self.terms)
         self.owners = IdOwners()
+        self.digests: list[tuple[str, bytes]] = []   # each file read: name, sha256 of its bytes
         # Each batch source's term and word numbers -> this builder's term rows and words.
         self.renumbering: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.word_number: dict[str, tuple[int, str]] = {}   # word -> (number, its term)
@@ -119,6 +122,9 @@ class Builder:
             run.clear()
 
         for read in batch.files:
+            if read.error is not None:
+                raise read.error
+            self.digests.append((read.name, read.digest))
             replay_logs(read)
             if read.article is None:
                 warnings.append(read.warning)

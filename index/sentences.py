@@ -101,7 +101,7 @@ class _RememberingPunkt(PunktSentenceTokenizer):
     around it ("said. The") hold a sentence break; the answer depends on those words alone
     (the tables never change), and news repeats them. Asking was two thirds of Punkt's time."""
 
-    #: Contexts remembered at most (then forgotten all at once): a few MB.
+    #: Contexts remembered at most (then forgotten all at once): about 10 MB.
     MAX_CONTEXTS = 100_000
 
     def __init__(self, *args, **kwargs) -> None:

@@ -17,6 +17,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -98,11 +99,18 @@ def code_version() -> str:
 
 def fingerprint(folder: Path) -> str:
     """Identity of the articles and of the code that analysed them."""
+    return fingerprint_of((path.name, hashlib.sha256(path.read_bytes()).digest())
+                          for path in article_files(folder))
+
+
+def fingerprint_of(files: Iterable[tuple[str, bytes]]) -> str:
+    """`fingerprint` from each article file's name and the sha256 digest of its bytes, in
+    order (a build takes them from the bytes it read)."""
     digest = hashlib.sha256()
     digest.update(code_version().encode())
-    for path in article_files(folder):
-        digest.update(path.name.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name, file_digest in files:
+        digest.update(name.encode() + b"\0")
+        digest.update(file_digest)
     return digest.hexdigest()
 
 

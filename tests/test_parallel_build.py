@@ -16,7 +16,7 @@ import pytest
 from index import workers
 from index.articles import DuplicateIdError, article_files
 from index.build import Builder, build_data
-from index.store import save
+from index.store import fingerprint, save
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -64,6 +64,7 @@ def test_a_parallel_build_saves_what_a_serial_build_saves(folder, tmp_path, capl
     parallel, parallel_warnings, parallel_logs = _build(folder, 2, caplog)
     assert workers.batch_size(43, 2) < 43 // 2   # each process made several batches
     assert len(serial.articles) == 41 and [a.id for a in serial.articles][-1] == "052"
+    assert serial.fingerprint == fingerprint(folder)   # from the bytes each process read
     assert _saved(serial, tmp_path / "a" / "index.json") == \
         _saved(parallel, tmp_path / "b" / "index.json")
     # A file that cannot be read is named the same way, and so is one with odd front matter.
