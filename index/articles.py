@@ -214,9 +214,10 @@ def article_files(folder: Path) -> list[Path]:
     """The article files of a folder, in a stable order."""
     if not folder.is_dir():
         raise FileNotFoundError(f"articles folder not found: {folder}")
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-                  and not p.name.startswith("."))
+    return sorted((p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+                   and not p.name.startswith(".")),
+                  key=lambda p: p.name)  # as paths sort in one folder, and faster
 
 
 @dataclass
