@@ -18,6 +18,7 @@ from .passages import article_passages
 from .render import answer_json, answer_text, articles_text, source_text
 from .search import QuestionError, search
 from .settings import IndexSettings, SettingsError, load_settings
+from .workers import POOL_MIN_FILES
 
 class UsageError(Exception):
     """A user mistake: printed as one line, exit status 2, no traceback."""
@@ -59,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", parents=[common], help="(re)build the saved index")
     build.add_argument("--force", action="store_true", help="rebuild even if it is current")
     build.add_argument("--workers", type=int, help="processes that read and analyse the "
-                       "articles (default: one per core, for a folder of a few hundred files)")
+                       f"articles (default: one per core from {POOL_MIN_FILES} files on)")
 
     sub.add_parser("articles", parents=[common], help="list the articles and their ids")
 
