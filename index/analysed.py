@@ -1,15 +1,16 @@
 """Article files read and analysed apart from all others: the part of a build any core can do.
 
-A batch of files becomes its articles' passages, term ids, speakers and word counts. Term ids
-are numbered within the batch; the builder renumbers them as it takes the batches in file
-order, so a build from batches made in many processes is the build made in one.
+A batch of files becomes its articles' passages, term numbers, speakers and word counts.
+Terms and words are numbered by the analyser that met them (one per process); the builder
+renumbers them as it takes the batches in file order, so a build from batches made in many
+processes is the build made in one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
+import secrets
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -46,7 +47,7 @@ class Batch:
     before, and the builder, taking each source's batches in the order they were made, keeps
     one renumbering per source."""
 
-    source: int                          # the Analyser's process
+    source: str                          # the Analyser that made it
     files: list[FileRead]
     counts: list[int]                    # passages of each analysed article
     new_terms: list[str]                 # terms numbered since the source's previous batch
@@ -131,7 +132,7 @@ class Analyser:
     """Analyses articles one after another into batches."""
 
     def __init__(self) -> None:
-        self.source = os.getpid()
+        self.source = secrets.token_hex(8)   # tells this analyser's batches from others'
         self.pieces = _Pieces()
         self.sent_terms = self.sent_words = 0   # numbered in the batches made so far
         self._start()

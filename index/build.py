@@ -83,7 +83,7 @@ class Builder:
         self.owners = IdOwners()
         self.digests: list[tuple[str, bytes]] = []   # each file read: name, sha256 of its bytes
         # Each batch source's term and word numbers -> this builder's term rows and words.
-        self.renumbering: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.renumbering: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.word_number: dict[str, tuple[int, str]] = {}   # word -> (number, its term)
         self.word_hits: list[tuple[np.ndarray, np.ndarray]] = []   # (numbers, counts) a batch
         self.kept: set[int] = set()                   # articles reused from `previous`
