@@ -31,6 +31,7 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from index.analysed import Analyser  # noqa: E402
 from index.analysis import analyze  # noqa: E402
 from index.articles import Article  # noqa: E402
 from index.build import Builder  # noqa: E402
@@ -77,13 +78,14 @@ def questions(rng: np.random.Generator, p: np.ndarray, n: int) -> list[str]:
 
 def synthetic_data(sentences: list[str]) -> IndexData:
     """The sentences as articles of SENTENCES_PER_ARTICLE passages, analysed by our analyzer."""
-    builder = Builder()
+    analyser, builder = Analyser(), Builder()
     for a in range(0, len(sentences), SENTENCES_PER_ARTICLE):
         article_id = f"s{a // SENTENCES_PER_ARTICLE}"
         chunk = sentences[a:a + SENTENCES_PER_ARTICLE]
-        builder.add(Article(id=article_id, title=chunk[0], paragraphs=tuple(chunk)),
-                    [Passage(f"{article_id}.{i + 1}", article_id, i, "body", 0, text)
-                     for i, text in enumerate(chunk)])
+        analyser.add(Article(id=article_id, title=chunk[0], paragraphs=tuple(chunk)),
+                     [Passage(f"{article_id}.{i + 1}", article_id, i, "body", 0, text)
+                      for i, text in enumerate(chunk)])
+    builder.take(analyser.batch())
     return builder.finish("synthetic")
 
 

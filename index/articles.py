@@ -111,6 +111,8 @@ def _decode(path: Path, data: bytes) -> str:
     controls = len(_CONTROLS.findall(text))
     if controls > len(text) // 100 + 2:
         raise ArticleError(f"{path.name}: looks binary ({controls} control characters)")
+    if not controls and "\t" not in text:  # most files (translating: 0.5 s of 100k sentences)
+        return text
     return text.translate(_CONTROLS_TO_SPACES)
 
 
@@ -212,9 +214,10 @@ def article_files(folder: Path) -> list[Path]:
     """The article files of a folder, in a stable order."""
     if not folder.is_dir():
         raise FileNotFoundError(f"articles folder not found: {folder}")
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-                  and not p.name.startswith("."))
+    return sorted((p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+                   and not p.name.startswith(".")),
+                  key=lambda p: p.name)  # as paths sort in one folder, and faster
 
 
 @dataclass
@@ -223,20 +226,46 @@ class LoadResult:
     warnings: list[str]
 
 
+def read_file(path: Path) -> Article | str:
+    """The article a file holds, or the warning that says why it was skipped."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"skipped {exc}"
+    return article_or_warning(path, data)
+
+
+def article_or_warning(path: Path, data: bytes) -> Article | str:
+    """The article in a file's bytes, or the warning that says why the file was skipped."""
+    try:
+        return parse_article(path, data)
+    except ArticleError as exc:
+        return f"skipped {exc}"
+
+
+class IdOwners:
+    """The file that claimed each article id first: a second claim is a `DuplicateIdError`."""
+
+    def __init__(self) -> None:
+        self.owners: dict[str, str] = {}
+
+    def claim(self, article: Article) -> None:
+        owner = self.owners.setdefault(article.id, article.source_file)
+        if owner != article.source_file:
+            raise DuplicateIdError(f"article id {article.id!r} is claimed by both {owner} and "
+                                   f"{article.source_file}")
+
+
 def load_articles(folder: Path) -> LoadResult:
     """Every readable article in `folder`; unreadable files become warnings, not failures."""
     articles: list[Article] = []
     warnings: list[str] = []
-    owners: dict[str, str] = {}
+    owners = IdOwners()
     for path in article_files(folder):
-        try:
-            article = parse_article(path, path.read_bytes())
-        except (ArticleError, OSError) as exc:
-            warnings.append(f"skipped {exc}")
+        article = read_file(path)
+        if isinstance(article, str):
+            warnings.append(article)
             continue
-        if article.id in owners:
-            raise DuplicateIdError(
-                f"article id {article.id!r} is claimed by both {owners[article.id]} and {path.name}")
-        owners[article.id] = path.name
+        owners.claim(article)
         articles.append(article)
     return LoadResult(articles, warnings)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from .articles import ArticleError, DuplicateIdError, parse_article
-from .build import open_index
+from .build import Progress, open_index
 from .model import SearchIndex
 from .passages import article_passages
 from .render import answer_json, answer_text, articles_text, source_text
 from .search import QuestionError, search
 from .settings import IndexSettings, SettingsError, load_settings
+from .workers import POOL_MIN_FILES
 
 class UsageError(Exception):
     """A user mistake: printed as one line, exit status 2, no traceback."""
@@ -56,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", parents=[common], help="(re)build the saved index")
     build.add_argument("--force", action="store_true", help="rebuild even if it is current")
+    build.add_argument("--workers", type=int, help="processes that read and analyse the "
+                       f"articles (default: one per core from {POOL_MIN_FILES} files on)")
 
     sub.add_parser("articles", parents=[common], help="list the articles and their ids")
 
@@ -146,11 +151,36 @@ def _split(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _progress_bar(quiet: bool) -> Iterator[Progress | None]:
+    """A bar on stderr as the articles are read: on a terminal only, and not with -q."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm  # only for a person watching
+    bars: list[tqdm] = []   # made when a build starts: none for an index that is current
+
+    def progress(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, desc="reading articles", unit=" files",
+                             file=sys.stderr))
+        bars[0].update(done - bars[0].n)
+    try:
+        yield progress
+    finally:
+        for bar in bars:
+            bar.close()
+
+
 def _build(args: argparse.Namespace) -> int:
     settings, save = _settings(args)
     if not save:
         raise UsageError("build with --seeds also needs --index PATH (where to save that index)")
-    index, report = open_index(settings, rebuild=args.force)
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    with _progress_bar(args.quiet) as progress:
+        index, report = open_index(settings, rebuild=args.force, workers=args.workers,
+                                   progress=progress)
     if report.save_error:
         print(f"error: could not save the index to {settings.index_path}: {report.save_error}",
               file=sys.stderr)

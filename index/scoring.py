@@ -173,10 +173,22 @@ def score_matrix(terms: dict[str, int], docs: DocTerms, k1: float, b: float,
     doc_len = running[docs.ptr[1:]] - running[docs.ptr[:-1]]
     avgdl = int(doc_len.sum()) / n_docs if n_docs else 1.0
     norm = k1 * (1 - b + b * doc_len / avgdl)          # rank-bm25's denominator term, per doc
-    q_freq = post_tf.astype(np.int64)
-    term_of = np.repeat(np.arange(n_terms, dtype=np.int64), df)
-    contrib = idf[term_of] * (q_freq * (k1 + 1) / (q_freq + norm[post_docs]))
+    contrib = _contributions(indptr, post_docs, post_tf, idf, norm, float(k1 + 1))
     return ScoreMatrix(terms, indptr, post_docs, contrib, n_docs)
+
+
+@numba.njit(cache=True, nogil=True)
+def _contributions(indptr, docs, tf, idf, norm, k1_plus_1):  # pragma: no cover - compiled
+    """Each posting's `idf * (tf * (k1 + 1) / (tf + norm))`, the operations in rank-bm25's
+    order (so the same bits), in one pass: numpy's passes over the 12.5M postings of a
+    million sentences took 1.2 s, the whole matrix now 0.4 s."""
+    out = np.empty(len(docs))
+    for t in range(len(indptr) - 1):
+        weight = idf[t]
+        for j in range(indptr[t], indptr[t + 1]):
+            q_freq = float(tf[j])
+            out[j] = weight * (q_freq * k1_plus_1 / (q_freq + norm[docs[j]]))
+    return out
 
 
 def build_matrix(corpus: list[list[str]], k1: float, b: float, epsilon: float) -> ScoreMatrix:

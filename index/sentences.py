@@ -64,6 +64,9 @@ _SPACED_ELLIPSIS_RE = re.compile(r"\.(?: \.){2,}")
 _CLOSERS_RE = re.compile(r"""["'”’)\]]*""")
 _CAPITAL_NEXT_RE = re.compile(r"""["'”’)\]]*\s+["'“‘(\[]*[A-Z]""")
 _WHITESPACE_RE = re.compile(r"\s*")
+_ANY_SPACE_RE = re.compile(r"\s")
+_OTHER_SPACE_RE = re.compile(r"[^\S ]")
+_PERIOD_DIGIT_RE = re.compile(r"\.\s*\d")  # where _NUMBER_ABBREV_RE may match
 # "at 6 p.m. Police arrived", "6 P.M. Mr. Smith": a clock time then a capitalised word starts a
 # new sentence, unless that word carries on the time ("6 p.m. Tuesday", "6 p.m. ET").
 _TIME_THEN_CAPITAL_RE = re.compile(
@@ -71,7 +74,9 @@ _TIME_THEN_CAPITAL_RE = re.compile(
 _TIME_CONTINUES = frozenset(WEEKDAYS + MONTHS + MONTH_ABBREVIATIONS)
 _TIME_ZONE = re.compile(r"[A-Z]{2,4}")
 # "on Main St. Police said": a street abbreviation after a name, then a capitalised word.
-_STREET_RE = re.compile(r"\b[A-Z][\w'’-]*\s(?:St|Ave|Rd|Blvd)\.\s+(?=[\"'“‘(]*[A-Z])")
+_STREETS = ("St.", "Ave.", "Rd.", "Blvd.")
+_STREET_RE = re.compile(rf"\b[A-Z][\w'’-]*\s(?:{'|'.join(re.escape(s) for s in _STREETS)})"
+                        r"\s+(?=[\"'“‘(]*[A-Z])")
 # Introductory words after which "At 5 a.m. Mr. Smith ..." is one sentence.
 _INTRO_WORDS = frozenset({"At", "By", "Before", "After", "Until", "Around", "About", "From",
                           "Since", "On", "Shortly", "Just", "Early", "Late"})
@@ -91,6 +96,27 @@ class _CurlyQuoteVars(PunktLanguageVars):
     _re_non_word_chars = rf"(?:[)\";}}\]\*:@'\({{\[{_QUOTES}!?])"
 
 
+class _RememberingPunkt(PunktSentenceTokenizer):
+    """Punkt that decides each context once. For every period it asks whether the words
+    around it ("said. The") hold a sentence break; the answer depends on those words alone
+    (the tables never change), and news repeats them. Asking was two thirds of Punkt's time."""
+
+    #: Contexts remembered at most (then forgotten all at once): about 10 MB.
+    MAX_CONTEXTS = 100_000
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._breaks: dict[str, bool] = {}
+
+    def text_contains_sentbreak(self, text: str) -> bool:
+        found = self._breaks.get(text)
+        if found is None:
+            if len(self._breaks) >= self.MAX_CONTEXTS:
+                self._breaks.clear()
+            found = self._breaks[text] = super().text_contains_sentbreak(text)
+        return found
+
+
 @cache
 def _tokenizer() -> PunktSentenceTokenizer:
     """Build Punkt once: loading the tables costs far more than splitting."""
@@ -99,18 +125,29 @@ def _tokenizer() -> PunktSentenceTokenizer:
     params.collocations = set(_english.COLLOCATIONS)
     params.sent_starters = set(_english.SENT_STARTERS) | CLOSED_CLASS_STARTERS
     params.ortho_context = defaultdict(int, _english.ORTHO_CONTEXT)
-    return PunktSentenceTokenizer(params, lang_vars=_CurlyQuoteVars())
+    return _RememberingPunkt(params, lang_vars=_CurlyQuoteVars())
 
 
 def _mask(text: str) -> str:
     """Same-length copy for Punkt: newlines become spaces; periods that are
     never boundaries (spaced ellipses, "No. 5", "vs.") become spaces."""
-    chars = list(re.sub(r"\s", " ", text))
-    for regex in (_SPACED_ELLIPSIS_RE, _NUMBER_ABBREV_RE, _VERSUS_RE):
-        for m in regex.finditer(text):
-            for i in range(m.start(), m.end()):
-                if chars[i] == ".":
-                    chars[i] = " "
+    # Each step only where it can find something: most paragraphs hold no whitespace but
+    # spaces and none of these periods (masking was a quarter of sentence splitting: 1.0 s of
+    # 4.0 s at 100k sentences, now 0.13 s).
+    masked = _ANY_SPACE_RE.sub(" ", text) if _OTHER_SPACE_RE.search(text) else text
+    regexes = [_SPACED_ELLIPSIS_RE] if ". ." in text else []
+    if _PERIOD_DIGIT_RE.search(text):
+        regexes.append(_NUMBER_ABBREV_RE)
+    if "v." in text or "vs." in text:
+        regexes.append(_VERSUS_RE)
+    spans = [m.span() for regex in regexes for m in regex.finditer(text)]
+    if not spans:
+        return masked
+    chars = list(masked)
+    for start, end in spans:
+        for i in range(start, end):
+            if chars[i] == ".":
+                chars[i] = " "
     return "".join(chars)
 
 
@@ -218,10 +255,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         return []
     punkt_spans = list(_tokenizer().span_tokenize(_mask(text)))
     cuts = {start for start, _ in punkt_spans[1:] if not _continues(text, start)}
-    cuts |= _ellipsis_cuts(text)
-    cuts |= _time_cuts(text, sorted(cuts))
-    cuts -= _time_keeps(text)
-    cuts |= _street_cuts(text)
+    # Each rule only where its pattern can match (most paragraphs hold no spaced ellipsis,
+    # clock time or street): scanning every paragraph for all of them cost 0.6 s a 100k.
+    if ". ." in text:
+        cuts |= _ellipsis_cuts(text)
+    if "m." in text or "M." in text:  # a.m., p.m.
+        cuts |= _time_cuts(text, sorted(cuts))
+        cuts -= _time_keeps(text)
+    if any(street in text for street in _STREETS):
+        cuts |= _street_cuts(text)
     cuts = _apply_lists(text, cuts)
     spans = []
     bounds = [0, *sorted(c for c in cuts if 0 < c < len(text)), len(text)]

@@ -17,7 +17,8 @@ import secrets
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,8 @@ _ARRAYS = {
 }
 _SCORE_ARRAYS = {"p_indptr": np.int64, "p_docs": np.int32, "p_contrib": np.float64,
                  "a_indptr": np.int64, "a_docs": np.int32, "a_contrib": np.float64}
+#: An article's fields as the manifest lists them (asdict copies each value: 4x slower).
+_ARTICLE_FIELDS = [f.name for f in fields(Article)]
 
 
 class IndexFileError(ValueError):
@@ -98,11 +101,18 @@ def code_version() -> str:
 
 def fingerprint(folder: Path) -> str:
     """Identity of the articles and of the code that analysed them."""
+    return fingerprint_of((path.name, hashlib.sha256(path.read_bytes()).digest())
+                          for path in article_files(folder))
+
+
+def fingerprint_of(files: Iterable[tuple[str, bytes]]) -> str:
+    """`fingerprint` from each article file's name and the sha256 digest of its bytes, in
+    order (a build takes them from the bytes it read)."""
     digest = hashlib.sha256()
     digest.update(code_version().encode())
-    for path in article_files(folder):
-        digest.update(path.name.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name, file_digest in files:
+        digest.update(name.encode() + b"\0")
+        digest.update(file_digest)
     return digest.hexdigest()
 
 
@@ -160,13 +170,16 @@ def save(data: IndexData, path: Path) -> None:
             "format": FORMAT, "version": FORMAT_VERSION, "fingerprint": data.fingerprint,
             "arrays": folder.name, "passages": len(data), "terms": len(data.terms),
             "words": len(data.words), "score_key": data.score_key if data.scores else None,
-            "articles": [asdict(a) for a in data.articles],
+            "articles": [{name: getattr(a, name) for name in _ARTICLE_FIELDS}
+                         for a in data.articles],
             "speaker_names": data.speaker_names, "aliases": data.aliases, "code": data.code,
         }
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.chmod(tmp, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(manifest, handle, ensure_ascii=False, separators=(",", ":"))
+            # dumps, not dump: only dumps uses the C encoder (dump took 0.86 s at 20,000
+            # articles, dumps 0.24 s, the same text)
+            handle.write(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

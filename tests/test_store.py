@@ -167,15 +167,15 @@ def _same_data(a, b):
 
 def _analysed(monkeypatch) -> list[str]:
     """The ids of the articles the next builds analyse (rather than reuse), as they go."""
-    from index import build
+    from index import analysed as reading
 
     analysed: list[str] = []
-    real = build.article_passages
+    real = reading.article_passages
 
     def counting(article):
         analysed.append(article.id)
         return real(article)
-    monkeypatch.setattr(build, "article_passages", counting)
+    monkeypatch.setattr(reading, "article_passages", counting)
     return analysed
 
 
