@@ -20,6 +20,7 @@ from .passages import KINDS, Passage
 from .scoring import ScoreMatrix, Scorer, _masks, merge_docs, score_matrix
 from .settings import IndexSettings
 from .store import IndexData
+from .weights import bm25_weights
 
 #: rank-bm25's default length normalisation, for whole articles.
 ARTICLE_B = 0.75
@@ -99,8 +100,9 @@ class SearchIndex:
             d.score_key = key
             self.model_built = True
         sc = d.scores
+        weights = bm25_weights(np.diff(sc["p_indptr"]), d.docs.ptr, d.docs.tf, *key)
         return (Scorer(ScoreMatrix(self.term_row, sc["p_indptr"], sc["p_docs"], sc["p_contrib"],
-                                   len(d))),
+                                   len(d), d.docs, weights)),
                 Scorer(ScoreMatrix(self.term_row, sc["a_indptr"], sc["a_docs"], sc["a_contrib"],
                                    len(self.article_ids))))
 
@@ -113,17 +115,23 @@ class SearchIndex:
         the first questions pay for none of it."""
         d = self.data
         probe = d.terms[:1]
-        for array in (*d.scores.values(), d.text, d.text_ptr, d.docs.ptr, d.docs.terms):
+        for array in (*d.scores.values(), d.text, d.text_ptr, d.docs.ptr, d.docs.terms, d.docs.tf):
             array[::max(1, 4096 // array.itemsize)].sum()
         remember_stems((word, term) for word, (term, _) in self.vocabulary.items()
                        if "." not in term)  # "US" makes u.s, but "us" is a stopword
         self.term_words  # noqa: B018 - built now, not on the first question
-        self.term_max  # noqa: B018
+        self.scorer.term_max  # noqa: B018
+        self.scorer.common_bits  # noqa: B018
         rarity.warm()
         if len(self):
             self.coverage([0], probe)  # compile
-        for dense in (False, True):  # both ways of ranking get compiled
-            self.scorer.top(probe, 1, self.article_row, np.zeros(len(self.article_ids)), dense=dense)
+        df = np.diff(self.scorer.matrix.indptr)
+        mixed = [d.terms[int(np.argmax(df))], d.terms[int(np.argmin(df))]] if len(df) else []
+        no_articles = np.zeros(len(self.article_ids))
+        for query in (probe, mixed):  # every way of ranking gets compiled: one term, and a
+            for dense in (False, True):  # common and a rare one (`skipping`)
+                self.scorer.top(query, 1, self.article_row, no_articles, dense=dense,
+                                article_start=d.article_start)
         self.best(probe, 1)
 
     @cached_property
@@ -178,20 +186,10 @@ class SearchIndex:
         n = len(self)
         return max(0.1, math.log((n - df + 0.5) / (df + 0.5)))
 
-    @cached_property
-    def term_max(self) -> np.ndarray:
-        """The most each term adds to any one passage's score (0 for a term in none)."""
-        m = self.scorer.matrix
-        out = np.zeros(len(m.indptr) - 1)
-        starts = np.flatnonzero(np.diff(m.indptr))
-        if len(starts):  # rows between two starts are empty, so each segment is one row's
-            out[starts] = np.maximum.reduceat(m.contrib, m.indptr[starts])
-        return out
-
-
     def best_possible(self, terms: list[str]) -> float:
         """The highest BM25 score any passage could have for these terms: each term's best."""
-        return float(sum(self.term_max[self.term_row[t]] for t in terms if t in self.term_row))
+        term_max = self.scorer.term_max
+        return float(sum(term_max[self.term_row[t]] for t in terms if t in self.term_row))
 
     def article_holds(self, a: int, terms) -> set[str]:
         """Which of `terms` article number `a` holds anywhere."""
@@ -226,7 +224,7 @@ class SearchIndex:
         s = self.settings
         articles = self.article_scores(terms) if s.article_weight else np.zeros(len(self.article_ids))
         return self.scorer.top(terms, k, self.article_row, articles, s.context_weight,
-                               s.article_weight)
+                               s.article_weight, article_start=self.data.article_start)
 
     def coverage(self, docs: list[int], terms: list[str]) -> list[tuple[set[str], set[str]]]:
         """For each doc: which of `terms` it holds, and which it and its neighbours hold."""
