@@ -277,7 +277,10 @@ class SearchIndex:
 
     def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
         """Passages just before and after, within the same article."""
-        i = self.row_of(passage.id)
-        a = self._article_number[passage.article_id]
+        return self.neighbours_of(self.row_of(passage.id), before, after)
+
+    def neighbours_of(self, i: int, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
+        """Passages just before and after row i, within the same article."""
+        a = int(self.article_row[i])
         start, end = int(self.data.article_start[a]), int(self.data.article_start[a + 1])
         return self.passages[max(start, i - before):i], self.passages[i + 1:min(end, i + 1 + after)]

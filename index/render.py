@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from .articles import Article
 from .model import SearchIndex
 from .passages import Passage
@@ -69,7 +67,8 @@ def answer_json(answer: Answer) -> dict:
         "reason": answer.reason,
         "missing": list(answer.missing),
         "corrections": answer.corrections,
-        "evidence": asdict(answer.evidence) if answer.evidence else None,
+        # Evidence holds floats only: a plain dict of it, without asdict's deep copy.
+        "evidence": dict(vars(answer.evidence)) if answer.evidence else None,
     }
 
 

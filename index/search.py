@@ -444,7 +444,7 @@ def _byline_hits(index: SearchIndex, question: str, terms: list[str], k: int) ->
 def _hit(index: SearchIndex, i: int, score: float, bm25: float, matched: set[str]) -> Hit:
     passage = index.passages[i]
     marks = tuple(spans_of(passage.text, matched, index.words_of(matched)))
-    before, after = index.neighbours(passage)
+    before, after = index.neighbours_of(i)
     return Hit(passage, index.articles[passage.article_id], score, bm25,
                tuple(sorted(matched)), marks, tuple(before), tuple(after),
                index.data.speakers(i))
