@@ -226,7 +226,7 @@ class SearchIndex:
         return self.scorer.top(terms, k, self.article_row, articles, s.context_weight,
                                s.article_weight, article_start=self.data.article_start)
 
-    def coverage(self, docs: list[int], terms: list[str]) -> list[tuple[set[str], set[str]]]:
+    def coverage(self, docs: list[int], terms: list[str]) -> list[tuple[frozenset[str], frozenset[str]]]:
         """For each doc: which of `terms` it holds, and which it and its neighbours hold."""
         known = [t for t in dict.fromkeys(terms) if t in self.term_row][:63]  # bits of an int64
         if not docs:
@@ -235,8 +235,12 @@ class SearchIndex:
                            np.asarray(docs, dtype=np.int64), self.prev, self.next,
                            np.array([self.term_row[t] for t in known], dtype=np.int64))
 
-        def names(mask: int) -> set[str]:
-            return {t for b, t in enumerate(known) if mask >> b & 1}
+        named: dict[int, frozenset[str]] = {}  # few masks recur among the docs
+
+        def names(mask: int) -> frozenset[str]:
+            if mask not in named:
+                named[mask] = frozenset(t for b, t in enumerate(known) if mask >> b & 1)
+            return named[mask]
         return [(names(o), names(n)) for o, n in zip(own.tolist(), near.tolist())]
 
     def row_of(self, passage_id: str) -> int | None:

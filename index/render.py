@@ -59,11 +59,12 @@ def answer_text(answer: Answer) -> str:
 
 
 def answer_json(answer: Answer) -> dict:
+    rank = {id(h): n for n, h in enumerate(answer.hits, 1)}  # hits.index compares whole hits
     return {
         "question": answer.question,
         "grade": answer.grade,
         "confidence": round(answer.confidence, 4),
-        "passages": [_hit_json(h, answer.hits.index(h) + 1) for h in shown(answer.hits)],
+        "passages": [_hit_json(h, rank[id(h)]) for h in shown(answer.hits)],
         "reason": answer.reason,
         "missing": list(answer.missing),
         "corrections": answer.corrections,

@@ -287,8 +287,8 @@ class _Found(NamedTuple):
     row: int
     score: float           # ranking score
     bm25: float
-    matched: set[str]      # the question's terms it holds
-    covered: set[str]      # ... it and its neighbours hold
+    matched: frozenset[str]  # the question's terms it holds
+    covered: frozenset[str]  # ... it and its neighbours hold
     group: tuple[int, int]  # (speaker group, lacks the number or time asked for): lower first
 
 
