@@ -19,7 +19,7 @@ from functools import cached_property
 import numba
 import numpy as np
 
-from .skipping import best_skipping, common_bits
+from .skipping import RARE_SHARE, best_skipping, common_bits
 from .weights import Weights, bm25_weights, contributions
 
 
@@ -382,10 +382,14 @@ class Scorer:
         m, f, w = self.matrix, self.matrix.by_doc, self.matrix.weights
         bit_of, doc_bits, doc_byte = self.common_bits
         bit = bit_of[rows]
-        if not ((bit >= 0).any() and (bit < 0).any()):
+        df = m.indptr[rows + 1] - m.indptr[rows]
+        if not (bit >= 0).any() or not 0 < df[bit < 0].sum() <= RARE_SHARE * df.sum():
             return None
+        term_max = self.term_max[rows]
+        if term_max[bit >= 0].clip(0).sum() >= term_max[bit < 0].max():
+            return None  # the common words can outweigh the rare: their passages may rank
         best, value, bm25, complete = best_skipping(
-            m.indptr, m.docs, m.contrib, rows, bit, self.term_max[rows], doc_bits, doc_byte,
+            m.indptr, m.docs, m.contrib, rows, bit, term_max, doc_bits, doc_byte,
             f.ptr, f.terms, f.tf, w.idf, w.norm, w.k1, article_start, article_scores, cw, aw, k)
         return (best, value, bm25) if complete else None
 
