@@ -13,11 +13,11 @@ import discord
 import yarl
 
 from index.build import load_saved, open_index
+from index.model import keep_long_lived
 from index.store import IndexFileError
 
 from .client import QuoteBot
 from .config import Config, ConfigError, load_config
-from .reload import keep_long_lived
 
 log = logging.getLogger("bot")
 
