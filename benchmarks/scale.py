@@ -5,10 +5,14 @@ words, sentences of 8 to 40 words) is indexed and saved by our code in one proce
 process loads it as the bot does and answers questions of 3 to 8 words (top 10), and then
 builds `BM25Okapi` over the same analysed sentences and answers the same questions, so both
 are timed in one process. Resident memory is each one's growth in that process; for our
-index it counts the memory-mapped pages the questions touched.
+index it counts the memory-mapped pages the questions touched. Before that, `python -m index
+ask --jsonl` is started over the saved index and asked the same questions over a pipe, one at
+a time, as an evaluation asks it: each time runs from writing the question to reading its
+answer line, so it counts the CLI's search, JSON and flushing.
 
     python benchmarks/scale.py                      # 10k, 100k, 1M
     python benchmarks/scale.py --sizes 10000 100000 --baseline-questions 50
+    python benchmarks/scale.py --sizes 1000000 --keep /tmp/scale   # reuse saved indexes
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from index.model import SearchIndex  # noqa: E402
 from index.passages import Passage  # noqa: E402
 from index.search import search  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
-from index.store import IndexData, load, save  # noqa: E402
+from index.store import IndexData, IndexFileError, fingerprint, load, save  # noqa: E402
 
 VOCABULARY = 50_000
 SENTENCES_PER_ARTICLE = 25
@@ -77,7 +81,10 @@ def questions(rng: np.random.Generator, p: np.ndarray, n: int) -> list[str]:
 
 
 def synthetic_data(sentences: list[str]) -> IndexData:
-    """The sentences as articles of SENTENCES_PER_ARTICLE passages, analysed by our analyzer."""
+    """The sentences as articles of SENTENCES_PER_ARTICLE passages, analysed by our analyzer.
+
+    Its fingerprint is an empty articles folder's, so the CLI given one (`--seeds EMPTY
+    --index …`) opens it as current rather than rebuilding it."""
     analyser, builder = Analyser(), Builder()
     for a in range(0, len(sentences), SENTENCES_PER_ARTICLE):
         article_id = f"s{a // SENTENCES_PER_ARTICLE}"
@@ -86,7 +93,8 @@ def synthetic_data(sentences: list[str]) -> IndexData:
                      [Passage(f"{article_id}.{i + 1}", article_id, i, "body", 0, text)
                       for i, text in enumerate(chunk)])
     builder.take(analyser.batch())
-    return builder.finish("synthetic")
+    with tempfile.TemporaryDirectory() as empty:
+        return builder.finish(fingerprint(Path(empty)))
 
 
 def rss_mb() -> float:
@@ -109,17 +117,54 @@ def timed(fn, items) -> list[float]:
 
 
 def build_step(n: int, folder: Path) -> dict:
-    """Build the index of n sentences and save it to `folder` (its own process)."""
+    """Build the index of n sentences and save it to `folder` (its own process), unless a
+    current one is there from an earlier run (`--keep`): then report that run's build."""
+    path, report = folder / "index.json", folder / "build.json"
+    with tempfile.TemporaryDirectory() as empty:
+        try:
+            if report.exists() and load(path).fingerprint == fingerprint(Path(empty)):
+                return json.loads(report.read_text())
+        except IndexFileError:
+            pass
     sentences, _, _ = corpus(n)
     start = time.perf_counter()
     data = synthetic_data(sentences)
     SearchIndex(data, IndexSettings(top_k=10))  # the BM25 model is part of the build
     build = time.perf_counter() - start
-    path = folder / "index.json"
     save(data, path)
     size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-    return {"build_s": build, "saved_mb": size / 1e6,
-            "build_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000}
+    out = {"build_s": build, "saved_mb": size / 1e6,
+           "build_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000}
+    report.write_text(json.dumps(out))
+    return out
+
+
+def ask_step(n: int, folder: Path, n_questions: int) -> dict:
+    """The questions asked one at a time of `python -m index ask --jsonl` over the saved index,
+    through its stdin and stdout: each time is from writing a question to reading its answer.
+    One question first waits for the index to load and warm, untimed."""
+    _, rng, p = corpus(n)
+    asked = questions(rng, p, n_questions)
+    with tempfile.TemporaryDirectory() as empty:
+        cmd = [sys.executable, "-m", "index", "--quiet", "--seeds", empty,
+               "--index", str(folder / "index.json"), "ask", "--jsonl", "-k", "10"]
+        with subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              encoding="utf-8") as cli:
+
+            def ask(question: str) -> None:
+                cli.stdin.write(question + "\n")
+                cli.stdin.flush()
+                if not json.loads(cli.stdout.readline())["question"]:
+                    raise RuntimeError(f"no answer to {question!r}")
+
+            start = time.perf_counter()
+            ask("warm up")
+            open_s = time.perf_counter() - start
+            seconds = timed(ask, asked)
+            cli.stdin.close()
+    if cli.returncode:
+        raise RuntimeError(f"ask --jsonl exited {cli.returncode}")
+    return {"ask_open_s": open_s, "ask": percentiles(seconds)}
 
 
 def serve_step(n: int, folder: Path, n_questions: int, n_baseline: int) -> dict:
@@ -171,35 +216,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--baseline-questions", type=int, default=200,
                         help="at most this many for rank-bm25 (it takes seconds each at 1M)")
-    parser.add_argument("--step", nargs=2, help=argparse.SUPPRESS)  # build|serve N
+    parser.add_argument("--keep", type=Path, help="keep each size's saved index in KEEP/N and "
+                        "reuse it in later runs (default: a temporary folder per size)")
+    parser.add_argument("--step", nargs=2, help=argparse.SUPPRESS)  # build|ask|serve N
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.step:
         step, n = args.step[0], int(args.step[1])
         if step == "build":
             print(json.dumps(build_step(n, args.folder)))
+        elif step == "ask":
+            print(json.dumps(ask_step(n, args.folder, args.questions)))
         else:
             limit = args.baseline_questions if n < 1_000_000 else min(args.baseline_questions, 30)
             print(json.dumps(serve_step(n, args.folder, args.questions, limit)))
         return 0
-    print("sentences | build s | saved MB | load s | RSS MB | search p50/p99 ms | scorer p50/p99 ms"
-          " || rank-bm25 build s | RSS MB | get_top_n p50/p99 ms (n) | speed-up p50 (search / scorer)")
+    print("sentences | build s | saved MB | load s | RSS MB | ask --jsonl p50/p99 ms | "
+          "search p50/p99 ms | scorer p50/p99 ms || rank-bm25 build s | RSS MB | "
+          "get_top_n p50/p99 ms (n) | speed-up p50 (ask / search / scorer)")
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
+            folder = args.keep / str(n) if args.keep else Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
             try:
-                r = run_step("--step", "build", str(n), "--folder", tmp)
-                r |= run_step("--step", "serve", str(n), "--folder", tmp, "--questions",
+                r = run_step("--step", "build", str(n), "--folder", str(folder))
+                r |= run_step("--step", "ask", str(n), "--folder", str(folder), "--questions",
+                              str(args.questions))
+                r |= run_step("--step", "serve", str(n), "--folder", str(folder), "--questions",
                               str(args.questions), "--baseline-questions",
                               str(args.baseline_questions))
             except RuntimeError as exc:
                 print(f"{n}: {exc}")
                 return 1
+        plain = r["baseline"][0]
         print(f"{n:>9,} | {r['build_s']:7.1f} | {r['saved_mb']:8.0f} | {r['load_s']:6.2f} | "
-              f"{r['rss_mb']:6.0f} | {r['search'][0]:7.2f} / {r['search'][1]:6.2f} | "
+              f"{r['rss_mb']:6.0f} | {r['ask'][0]:7.2f} / {r['ask'][1]:6.2f} | "
+              f"{r['search'][0]:7.2f} / {r['search'][1]:6.2f} | "
               f"{r['scorer'][0]:6.2f} / {r['scorer'][1]:6.2f} || {r['baseline_build_s']:6.1f} | "
-              f"{r['baseline_rss_mb']:6.0f} | {r['baseline'][0]:8.1f} / {r['baseline'][1]:8.1f} "
-              f"({r['baseline_questions']}) | {r['baseline'][0] / r['search'][0]:6.0f}x / "
-              f"{r['baseline'][0] / r['scorer'][0]:6.0f}x", flush=True)
+              f"{r['baseline_rss_mb']:6.0f} | {plain:8.1f} / {r['baseline'][1]:8.1f} "
+              f"({r['baseline_questions']}) | {plain / r['ask'][0]:5.0f}x / "
+              f"{plain / r['search'][0]:5.0f}x / {plain / r['scorer'][0]:5.0f}x", flush=True)
     return 0
 
 

@@ -9,7 +9,6 @@ serving and says what went wrong.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from index.articles import ARTICLE_SUFFIXES
 from index.build import load_saved, open_index
+from index.model import keep_long_lived
 
 from .worker import Worker
 
@@ -50,15 +50,6 @@ def folder_state(folder) -> tuple:
                 and not e.name.startswith(".") for st in (e.stat(),)))
     except OSError as exc:
         return (("error", str(exc)),)
-
-
-def keep_long_lived() -> None:
-    """Free what the last build left behind, then keep the collector off everything left:
-    the serving index's many objects live for good, and scanning them stalls the event loop.
-    Freezing before collecting would keep that garbage (and the previous index) for ever."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 def manifest_state(path) -> tuple:

@@ -15,13 +15,13 @@ import discord
 import yarl
 
 from index.build import load_saved, open_index
-from index.model import SearchIndex
+from index.model import SearchIndex, keep_long_lived
 from index.store import IndexFileError
 
 from .client import QuoteBot
 from .config import Config, ConfigError, check_shards, load_config, parse_shard_ids
 from .metrics import Metrics
-from .reload import Reloader, keep_long_lived
+from .reload import Reloader
 
 log = logging.getLogger("bot")
 

@@ -12,12 +12,12 @@ import logging
 import sys
 from pathlib import Path
 
-from index.model import SearchIndex
+from index.model import SearchIndex, keep_long_lived
 
 from .config import Config, ConfigError
 from .feeds import Feeds
 from .metrics import Metrics
-from .reload import Reloader, keep_long_lived
+from .reload import Reloader
 from .service import EX_CONFIG, Signals, first_index, reload_requested_at_start, serve_metrics, start
 
 log = logging.getLogger("bot.writer")

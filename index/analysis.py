@@ -172,10 +172,39 @@ def spans_of(text: str, terms: set[str], words: set[str] | None = None) -> list[
 
     `words`, when given, are all the lower-case words those terms come from: pieces holding
     none of them are skipped without being analysed."""
-    return [(m.start() + s, m.start() + e) for m in _PIECES.finditer(text)
-            if words is None or not words.isdisjoint(
-                _LETTERS.findall(unicodedata.normalize("NFKC", m.group()).casefold()))
-            for _, term, s, e in piece_terms(m.group()) if term in terms]
+    if words is None:
+        pieces = [(m.start(), m.group()) for m in _PIECES.finditer(text)]
+    elif text.isascii():  # case folds letter by letter: finding the words is enough
+        pieces = _pieces_at(text, sorted(_whole_words(text.lower(), words)))
+    else:
+        pieces = [(m.start(), m.group()) for m in _PIECES.finditer(text)
+                  if not words.isdisjoint(_LETTERS.findall(
+                      unicodedata.normalize("NFKC", m.group()).casefold()))]
+    return [(start + s, start + e) for start, piece in pieces
+            for _, term, s, e in piece_terms(piece) if term in terms]
+
+
+def _whole_words(low: str, words: set[str]):
+    """Where in `low` (lower-case ASCII) one of `words` stands as a whole run of letters."""
+    for word in filter(None, words):
+        at = low.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if not (low[at - 1:at].isalpha() or low[end:end + 1].isalpha()):
+                yield at
+            at = low.find(word, at + 1)
+
+
+def _pieces_at(text: str, positions) -> list[tuple[int, str]]:
+    """The pieces (start, text) holding these positions, in order, each once."""
+    out: list[tuple[int, str]] = []
+    for at in positions:
+        if out and at < out[-1][0] + len(out[-1][1]):
+            continue  # in the last piece
+        while at and not text[at - 1].isspace():
+            at -= 1
+        out.append((at, _PIECES.match(text, at).group()))
+    return out
 
 
 def analyze(text: str) -> list[str]:

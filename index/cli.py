@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .articles import ArticleError, DuplicateIdError, parse_article
 from .build import Progress, open_index
-from .model import SearchIndex
+from .model import SearchIndex, keep_long_lived
 from .passages import article_passages
 from .render import answer_json, answer_text, articles_text, source_text
 from .search import QuestionError, search
@@ -98,7 +98,8 @@ def _ask(args: argparse.Namespace) -> int:
         if args.question:
             raise UsageError("give either a question or --jsonl, not both")
         index = _open(args)
-        index.warm()  # as the service does: the first answers pay for no compiling
+        index.warm()  # as the service does: the first answers pay for no compiling,
+        keep_long_lived()  # and no collection scans the index
         for line in sys.stdin:
             question = line.rstrip("\n")
             try:

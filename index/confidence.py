@@ -47,7 +47,7 @@ class Evidence:
     def features(self) -> dict[str, float]:
         return {"log_bm25": math.log1p(self.bm25),
                 "log_missing": math.log1p(self.missing_weight),
-                **{k: v for k, v in asdict(self).items()
+                **{k: v for k, v in vars(self).items()  # floats: asdict would copy them
                    if k not in ("bm25", "terms", "missing_weight", "type_missing")},
                 "log_terms": math.log(max(1.0, self.terms))}
 

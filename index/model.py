@@ -7,6 +7,7 @@ objects are made only for the few passages an answer shows.
 from __future__ import annotations
 
 import bisect
+import gc
 import math
 from collections.abc import Sequence
 from functools import cached_property
@@ -20,9 +21,20 @@ from .passages import KINDS, Passage
 from .scoring import ScoreMatrix, Scorer, _masks, merge_docs, score_matrix
 from .settings import IndexSettings
 from .store import IndexData
+from .weights import bm25_weights
 
 #: rank-bm25's default length normalisation, for whole articles.
 ARTICLE_B = 0.75
+
+
+def keep_long_lived() -> None:
+    """Free what the last build left behind, then keep the collector off everything left:
+    the serving index's many objects live for good, and scanning them stalls the answers (a
+    full collection at a million sentences takes tens of milliseconds). Freezing before
+    collecting would keep that garbage (and a previous index) for ever."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class PassageTable(Sequence):
@@ -99,8 +111,9 @@ class SearchIndex:
             d.score_key = key
             self.model_built = True
         sc = d.scores
+        weights = bm25_weights(np.diff(sc["p_indptr"]), d.docs.ptr, d.docs.tf, *key)
         return (Scorer(ScoreMatrix(self.term_row, sc["p_indptr"], sc["p_docs"], sc["p_contrib"],
-                                   len(d))),
+                                   len(d), d.docs, weights)),
                 Scorer(ScoreMatrix(self.term_row, sc["a_indptr"], sc["a_docs"], sc["a_contrib"],
                                    len(self.article_ids))))
 
@@ -113,17 +126,23 @@ class SearchIndex:
         the first questions pay for none of it."""
         d = self.data
         probe = d.terms[:1]
-        for array in (*d.scores.values(), d.text, d.text_ptr, d.docs.ptr, d.docs.terms):
+        for array in (*d.scores.values(), d.text, d.text_ptr, d.docs.ptr, d.docs.terms, d.docs.tf):
             array[::max(1, 4096 // array.itemsize)].sum()
         remember_stems((word, term) for word, (term, _) in self.vocabulary.items()
                        if "." not in term)  # "US" makes u.s, but "us" is a stopword
         self.term_words  # noqa: B018 - built now, not on the first question
-        self.term_max  # noqa: B018
+        self.scorer.term_max  # noqa: B018
+        self.scorer.common_bits  # noqa: B018
         rarity.warm()
         if len(self):
             self.coverage([0], probe)  # compile
-        for dense in (False, True):  # both ways of ranking get compiled
-            self.scorer.top(probe, 1, self.article_row, np.zeros(len(self.article_ids)), dense=dense)
+        df = np.diff(self.scorer.matrix.indptr)
+        mixed = [d.terms[int(np.argmax(df))], d.terms[int(np.argmin(df))]] if len(df) else []
+        no_articles = np.zeros(len(self.article_ids))
+        for query in (probe, mixed):  # every way of ranking gets compiled: one term, and a
+            for dense in (False, True):  # common and a rare one (`skipping`)
+                self.scorer.top(query, 1, self.article_row, no_articles, dense=dense,
+                                article_start=d.article_start)
         self.best(probe, 1)
 
     @cached_property
@@ -178,20 +197,10 @@ class SearchIndex:
         n = len(self)
         return max(0.1, math.log((n - df + 0.5) / (df + 0.5)))
 
-    @cached_property
-    def term_max(self) -> np.ndarray:
-        """The most each term adds to any one passage's score (0 for a term in none)."""
-        m = self.scorer.matrix
-        out = np.zeros(len(m.indptr) - 1)
-        starts = np.flatnonzero(np.diff(m.indptr))
-        if len(starts):  # rows between two starts are empty, so each segment is one row's
-            out[starts] = np.maximum.reduceat(m.contrib, m.indptr[starts])
-        return out
-
-
     def best_possible(self, terms: list[str]) -> float:
         """The highest BM25 score any passage could have for these terms: each term's best."""
-        return float(sum(self.term_max[self.term_row[t]] for t in terms if t in self.term_row))
+        term_max = self.scorer.term_max
+        return float(sum(term_max[self.term_row[t]] for t in terms if t in self.term_row))
 
     def article_holds(self, a: int, terms) -> set[str]:
         """Which of `terms` article number `a` holds anywhere."""
@@ -226,9 +235,9 @@ class SearchIndex:
         s = self.settings
         articles = self.article_scores(terms) if s.article_weight else np.zeros(len(self.article_ids))
         return self.scorer.top(terms, k, self.article_row, articles, s.context_weight,
-                               s.article_weight)
+                               s.article_weight, article_start=self.data.article_start)
 
-    def coverage(self, docs: list[int], terms: list[str]) -> list[tuple[set[str], set[str]]]:
+    def coverage(self, docs: list[int], terms: list[str]) -> list[tuple[frozenset[str], frozenset[str]]]:
         """For each doc: which of `terms` it holds, and which it and its neighbours hold."""
         known = [t for t in dict.fromkeys(terms) if t in self.term_row][:63]  # bits of an int64
         if not docs:
@@ -237,8 +246,12 @@ class SearchIndex:
                            np.asarray(docs, dtype=np.int64), self.prev, self.next,
                            np.array([self.term_row[t] for t in known], dtype=np.int64))
 
-        def names(mask: int) -> set[str]:
-            return {t for b, t in enumerate(known) if mask >> b & 1}
+        named: dict[int, frozenset[str]] = {}  # few masks recur among the docs
+
+        def names(mask: int) -> frozenset[str]:
+            if mask not in named:
+                named[mask] = frozenset(t for b, t in enumerate(known) if mask >> b & 1)
+            return named[mask]
         return [(names(o), names(n)) for o, n in zip(own.tolist(), near.tolist())]
 
     def row_of(self, passage_id: str) -> int | None:
@@ -279,7 +292,10 @@ class SearchIndex:
 
     def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
         """Passages just before and after, within the same article."""
-        i = self.row_of(passage.id)
-        a = self._article_number[passage.article_id]
+        return self.neighbours_of(self.row_of(passage.id), before, after)
+
+    def neighbours_of(self, i: int, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
+        """Passages just before and after row i, within the same article."""
+        a = int(self.article_row[i])
         start, end = int(self.data.article_start[a]), int(self.data.article_start[a + 1])
         return self.passages[max(start, i - before):i], self.passages[i + 1:min(end, i + 1 + after)]

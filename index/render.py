@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from .articles import Article
 from .model import SearchIndex
 from .passages import Passage
@@ -61,15 +59,17 @@ def answer_text(answer: Answer) -> str:
 
 
 def answer_json(answer: Answer) -> dict:
+    rank = {id(h): n for n, h in enumerate(answer.hits, 1)}  # hits.index compares whole hits
     return {
         "question": answer.question,
         "grade": answer.grade,
         "confidence": round(answer.confidence, 4),
-        "passages": [_hit_json(h, answer.hits.index(h) + 1) for h in shown(answer.hits)],
+        "passages": [_hit_json(h, rank[id(h)]) for h in shown(answer.hits)],
         "reason": answer.reason,
         "missing": list(answer.missing),
         "corrections": answer.corrections,
-        "evidence": asdict(answer.evidence) if answer.evidence else None,
+        # Evidence holds floats only: a plain dict of it, without asdict's deep copy.
+        "evidence": dict(vars(answer.evidence)) if answer.evidence else None,
     }
 
 

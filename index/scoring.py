@@ -12,12 +12,15 @@ numpy's unstable argsort.
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 import numba
 import numpy as np
+
+from .skipping import RARE_SHARE, best_skipping, common_bits
+from .weights import Weights, bm25_weights, contributions
 
 
 @dataclass
@@ -29,6 +32,8 @@ class ScoreMatrix:
     docs: np.ndarray     # int32, ascending within each term
     contrib: np.ndarray  # float64, rank-bm25's contribution of the term to the passage
     n_docs: int
+    by_doc: DocTerms | None = None  # each doc's own terms and the weights that made the
+    weights: Weights | None = None  # contributions: for scoring a few docs on their own
 
     def rows(self, query: list[str]) -> np.ndarray:
         """Row numbers of the query's known terms, repeats kept, in query order."""
@@ -155,40 +160,10 @@ def score_matrix(terms: dict[str, int], docs: DocTerms, k1: float, b: float,
                  epsilon: float) -> ScoreMatrix:
     """The contribution matrix of `BM25Okapi(corpus, k1=k1, b=b, epsilon=epsilon)` for the
     corpus `docs` describes, its term rows numbered by first appearance."""
-    n_docs, n_terms = docs.n_docs, len(terms)
-    indptr, post_docs, post_tf = _transpose(docs.ptr, docs.terms, docs.tf, n_terms)
-    df = np.diff(indptr)
-    idf = np.empty(n_terms)
-    idf_sum, negative = 0.0, []
-    for t, count in enumerate(df.tolist()):  # math.log and this order, exactly as rank-bm25
-        value = math.log(n_docs - count + 0.5) - math.log(count + 0.5)
-        idf[t] = value
-        idf_sum += value
-        if value < 0:
-            negative.append(t)
-    if n_terms:
-        idf[negative] = epsilon * (idf_sum / n_terms)
-
-    running = np.concatenate(([0], np.cumsum(docs.tf, dtype=np.int64)))
-    doc_len = running[docs.ptr[1:]] - running[docs.ptr[:-1]]
-    avgdl = int(doc_len.sum()) / n_docs if n_docs else 1.0
-    norm = k1 * (1 - b + b * doc_len / avgdl)          # rank-bm25's denominator term, per doc
-    contrib = _contributions(indptr, post_docs, post_tf, idf, norm, float(k1 + 1))
-    return ScoreMatrix(terms, indptr, post_docs, contrib, n_docs)
-
-
-@numba.njit(cache=True, nogil=True)
-def _contributions(indptr, docs, tf, idf, norm, k1_plus_1):  # pragma: no cover - compiled
-    """Each posting's `idf * (tf * (k1 + 1) / (tf + norm))`, the operations in rank-bm25's
-    order (so the same bits), in one pass: numpy's passes over the 12.5M postings of a
-    million sentences took 1.2 s, the whole matrix now 0.4 s."""
-    out = np.empty(len(docs))
-    for t in range(len(indptr) - 1):
-        weight = idf[t]
-        for j in range(indptr[t], indptr[t + 1]):
-            q_freq = float(tf[j])
-            out[j] = weight * (q_freq * k1_plus_1 / (q_freq + norm[docs[j]]))
-    return out
+    indptr, post_docs, post_tf = _transpose(docs.ptr, docs.terms, docs.tf, len(terms))
+    w = bm25_weights(np.diff(indptr), docs.ptr, docs.tf, k1, b, epsilon)
+    contrib = contributions(indptr, post_docs, post_tf, w.idf, w.norm, w.k1)
+    return ScoreMatrix(terms, indptr, post_docs, contrib, docs.n_docs, docs, w)
 
 
 def build_matrix(corpus: list[list[str]], k1: float, b: float, epsilon: float) -> ScoreMatrix:
@@ -296,7 +271,8 @@ def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max):  
         while j > 0 and (first[j - 1] < 0 or bound[b] > bound[first[j - 1]]):
             j -= 1
         if j < len(first):
-            first[j + 1:] = first[j:-1].copy()
+            for i in range(len(first) - 1, j, -1):
+                first[i] = first[i - 1]
             first[j] = b
     best = np.full(k, -1, dtype=np.int64)
     value = np.full(k, -np.inf)
@@ -375,6 +351,22 @@ class Scorer:
             local.touched = np.empty(n, dtype=np.int64)
         return local.scores, local.touched
 
+    @cached_property
+    def term_max(self) -> np.ndarray:
+        """The most each term row adds to any one doc's score (0 for a term in none)."""
+        m = self.matrix
+        out = np.zeros(len(m.indptr) - 1)
+        starts = np.flatnonzero(np.diff(m.indptr))
+        if len(starts):  # rows between two starts are empty, so each segment is one row's
+            out[starts] = np.maximum.reduceat(m.contrib, m.indptr[starts])
+        return out
+
+    @cached_property
+    def common_bits(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which term rows are common, and which of them each doc holds (`skipping`)."""
+        m = self.matrix
+        return common_bits(np.diff(m.indptr), m.by_doc.ptr, m.by_doc.terms)
+
     def scores(self, query: list[str]) -> np.ndarray:
         """Every doc's score: what `BM25Okapi.get_scores(query)` returns."""
         m = self.matrix
@@ -382,15 +374,36 @@ class Scorer:
         _add_rows(m.indptr, m.docs, m.contrib, m.rows(query), out)
         return out
 
+    def _skipping(self, rows: np.ndarray, k: int, article_start: np.ndarray,
+                  article_scores: np.ndarray, cw: float, aw: float,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """`skipping.best_skipping` for a query of common and rare terms, or None when it
+        does not apply or cannot prove its result."""
+        m, f, w = self.matrix, self.matrix.by_doc, self.matrix.weights
+        bit_of, doc_bits, doc_byte = self.common_bits
+        bit = bit_of[rows]
+        df = m.indptr[rows + 1] - m.indptr[rows]
+        if not (bit >= 0).any() or not 0 < df[bit < 0].sum() <= RARE_SHARE * df.sum():
+            return None
+        term_max = self.term_max[rows]
+        if term_max[bit >= 0].clip(0).sum() >= term_max[bit < 0].max():
+            return None  # the common words can outweigh the rare: their passages may rank
+        best, value, bm25, complete = best_skipping(
+            m.indptr, m.docs, m.contrib, rows, bit, term_max, doc_bits, doc_byte,
+            f.ptr, f.terms, f.tf, w.idf, w.norm, w.k1, article_start, article_scores, cw, aw, k)
+        return (best, value, bm25) if complete else None
+
     def top(self, query: list[str], k: int, article_of: np.ndarray, article_scores: np.ndarray,
             cw: float = 0.0, aw: float = 0.0, dense: bool | None = None,
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            article_start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(docs, ranking scores, bm25 scores) of the k best docs with a positive BM25 score.
 
         The ranking score is bm25 + cw * (the bm25 of the docs either side in the same
-        article) + aw * the article's score. A query whose postings cover a good share of the
-        docs is summed densely and ranked block by block (`dense`, chosen when None); either
-        way the result is the same, bit for bit. cw and aw must not be negative (the block
+        article) + aw * the article's score (`article_start`: each article's first doc, and
+        the end, when the caller has them). A query whose postings cover a good share of the
+        docs (`dense`, chosen when None) is ranked from its rarer terms' postings when that
+        provably finds the best (`skipping`), else summed densely and ranked block by block;
+        every way gives the same result, bit for bit. cw and aw must not be negative (the
         bounds assume it; settings enforce it).
         """
         m = self.matrix
@@ -401,6 +414,12 @@ class Scorer:
             dense = int((m.indptr[rows + 1] - m.indptr[rows]).sum()) * 20 > m.n_docs
         scores, touched = self._buffers()
         cw, aw = float(cw), float(aw)
+        if dense and m.weights is not None:
+            if article_start is None:
+                article_start = np.searchsorted(article_of, np.arange(len(article_scores) + 1))
+            found = self._skipping(rows, k, article_start, article_scores, cw, aw)
+            if found is not None:
+                return found
         if dense:
             try:
                 _add_rows(m.indptr, m.docs, m.contrib, rows, scores)

@@ -287,8 +287,8 @@ class _Found(NamedTuple):
     row: int
     score: float           # ranking score
     bm25: float
-    matched: set[str]      # the question's terms it holds
-    covered: set[str]      # ... it and its neighbours hold
+    matched: frozenset[str]  # the question's terms it holds
+    covered: frozenset[str]  # ... it and its neighbours hold
     group: tuple[int, int]  # (speaker group, lacks the number or time asked for): lower first
 
 
@@ -444,7 +444,7 @@ def _byline_hits(index: SearchIndex, question: str, terms: list[str], k: int) ->
 def _hit(index: SearchIndex, i: int, score: float, bm25: float, matched: set[str]) -> Hit:
     passage = index.passages[i]
     marks = tuple(spans_of(passage.text, matched, index.words_of(matched)))
-    before, after = index.neighbours(passage)
+    before, after = index.neighbours_of(i)
     return Hit(passage, index.articles[passage.article_id], score, bm25,
                tuple(sorted(matched)), marks, tuple(before), tuple(after),
                index.data.speakers(i))

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from index.analysis import analyze, analyze_spans
+from index.analysis import analyze, analyze_spans, normalize_word, spans_of
 from index.articles import ArticleError, parse_article
 from index.build import build_data
 from index.confidence import ANSWER, NONE, UNSURE
@@ -73,6 +73,17 @@ def test_every_term_comes_from_its_span(text):
     for t in terms:
         assert 0 <= t.start < t.end <= len(text)
         assert t.term in analyze(text[t.start:t.end]) or "-" in text[t.start - 1:t.end + 1]
+
+
+@given(st.one_of(NEWSY_TEXT.filter(str.isascii), st.text(string.printable, max_size=300)),
+       st.randoms())
+def test_marking_ascii_text_finds_the_same_spans_with_the_word_filter(text, rng):
+    found = analyze_spans(text)
+    chosen = {t.term for t in found if rng.random() < 0.4}
+    # the lower-case words the chosen terms come from, as `SearchIndex.words_of` gives them
+    words = {normalize_word(text[t.start:t.end]) for t in found if t.term in chosen}
+    if all(w.isalpha() for w in words):
+        assert spans_of(text, chosen, words) == spans_of(text, chosen)
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

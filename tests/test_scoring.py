@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from index import skipping
 from index.scoring import Scorer, build_matrix, doc_terms, merge_docs, score_matrix
 
 VOCABULARY = [f"w{i}" for i in range(2000)]
@@ -101,6 +102,55 @@ def test_both_ways_of_ranking_agree_bit_for_bit_with_the_spelled_out_sum():
         for dense in (False, True):
             best, ranking, _ = scorer.top(query, 50, article_of, articles, 0.1, 0.2, dense=dense)
             assert (best.tolist(), ranking.tolist()) == want, (query, dense)
+
+
+def skipped(scorer, query, k, article_of, articles, cw, aw):
+    """`skipping.best_skipping` for a query, over the scorer's matrix and its docs."""
+    m, w = scorer.matrix, scorer.matrix.weights
+    bit_of, bits, byte = scorer.common_bits
+    rows = m.rows(query)
+    starts = np.searchsorted(article_of, np.arange(len(articles) + 1))
+    return skipping.best_skipping(m.indptr, m.docs, m.contrib, rows, bit_of[rows],
+                                  scorer.term_max[rows], bits, byte, m.by_doc.ptr,
+                                  m.by_doc.terms, m.by_doc.tf, w.idf, w.norm, w.k1, starts,
+                                  articles, cw, aw, k)
+
+
+@pytest.mark.parametrize("k1, b, epsilon", [(0.6, 0.3, 0.25), (1.2, 0.0, 1.0)])
+def test_skipping_the_common_words_postings_ranks_bit_for_bit_the_same(k1, b, epsilon):
+    rng = random.Random(f"skip{k1}")
+    docs = corpus(rng, 6000)  # 2000 words: the 64 commonest get bits, the rest are rare
+    scorer = Scorer(build_matrix(docs, k1, b, epsilon))
+    article_of = np.repeat(np.arange(600), 10)
+    articles = np.array([rng.random() * 5 for _ in range(600)])
+    complete = 0
+    for query in queries(rng, 300):
+        want = reference_ranking(scorer.scores(query), article_of, articles, 0.1, 0.2, 20)
+        best, ranking, bm25, done = skipped(scorer, query, 20, article_of, articles, 0.1, 0.2)
+        if done:
+            complete += 1
+            assert (best.tolist(), ranking.tolist()) == want, query
+            assert np.array_equal(bm25, scorer.scores(query)[best])
+    assert complete > 60  # the rest fall back to adding up every posting
+
+
+def test_skipping_holds_with_negative_contributions():
+    # Every word in most passages: rank-bm25's idf floor (epsilon times the mean idf) is
+    # negative, and so are the contributions the bounds must still hold above.
+    rng = random.Random(5)
+    common, rare = [f"c{i}" for i in range(64)], [f"r{i}" for i in range(20)]
+    docs = [[w for w in common if rng.random() < 0.8] + [w for w in rare if rng.random() < 0.05]
+            for _ in range(400)]
+    scorer = Scorer(build_matrix(docs, 1.5, 0.75, 0.25))
+    assert scorer.matrix.contrib.min() < 0
+    alone, complete = np.arange(len(docs)), 0
+    for _ in range(200):
+        query = rng.sample(common, 3) + rng.sample(rare, 2)
+        best, _, _, done = skipped(scorer, query, 5, alone, np.zeros(len(docs)), 0.0, 0.0)
+        if done:
+            complete += 1
+            assert best.tolist() == reference_top(scorer.scores(query), 5), query
+    assert complete
 
 
 def test_empty_corpus_and_unknown_words():
