@@ -1,8 +1,8 @@
 """Memory of 1, 2 and 4 reader processes on one machine serving one saved index.
 
-Builds (or reuses, `--index`) the synthetic saved index of `scale.py` (1,000,000 sentences by
-default), starts a fake Discord on 127.0.0.1 with 4 shards and 8 servers, and runs the bot as
-an operator scales it out: `python -m bot run --shards …` with `role = "reader"`, the 4 shards
+Builds (or reuses, `--index`) the synthetic saved index of `scale.py`'s build step
+(1,000,000 sentences by default), starts a fake Discord on 127.0.0.1 with 4 shards and 8
+servers, and runs the bot as an operator scales it out: `python -m bot run --shards …` with `role = "reader"`, the 4 shards
 split over 1, 2 or 4 processes. Each process is asked questions in every server it owns, then
 its memory is read from /proc/PID/smaps_rollup: RSS counts the index's memory-mapped pages in
 every process that touched them; PSS shares each page among the processes mapping it, so the
@@ -32,10 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from fakediscord import FakeDiscord  # noqa: E402
-from index.model import SearchIndex  # noqa: E402
-from index.settings import IndexSettings  # noqa: E402
-from index.store import save  # noqa: E402
-from scale import corpus, questions, synthetic_data  # noqa: E402
+from scale import build_step, corpus, questions  # noqa: E402
 
 TOKEN = "readers-memory-token"
 SHARDS = 4
@@ -51,16 +48,6 @@ def memory_mb(pid: int) -> dict[str, float]:
             if rest.strip().endswith("kB"):
                 fields[name] = int(rest.split()[0]) / 1024
     return {"rss": fields["Rss"], "pss": fields["Pss"], "pss_file": fields.get("Pss_File", 0.0)}
-
-
-def build_index(n: int, folder: Path) -> Path:
-    path = folder / "index.json"
-    if not path.exists():
-        sentences, _, _ = corpus(n)
-        data = synthetic_data(sentences)
-        SearchIndex(data, IndexSettings())  # the BM25 model, saved with it as a writer saves it
-        save(data, path)
-    return path
 
 
 def reader_config(folder: Path, index_path: Path, fake: FakeDiscord) -> Path:
@@ -126,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         start = time.perf_counter()
-        index_path = build_index(args.sentences, args.index.parent if args.index else folder)
+        saved_in = args.index.parent if args.index else folder
+        saved_in.mkdir(parents=True, exist_ok=True)
+        build_step(args.sentences, saved_in)  # saved with its BM25 model, as a writer saves it
+        index_path = saved_in / "index.json"
         arrays = sum(f.stat().st_size for f in index_path.parent.rglob("*") if f.is_file())
         print(f"saved index: {args.sentences:,} sentences, {arrays / 2**20:,.0f} MB on disk "
               f"(ready in {time.perf_counter() - start:.0f} s)", flush=True)
