@@ -3,10 +3,10 @@
 Builds (or reuses, `--index`) the synthetic saved index of `scale.py`'s build step
 (1,000,000 sentences by default), starts a fake Discord on 127.0.0.1 with 4 shards and 8
 servers, and runs the bot as an operator scales it out: `python -m bot run --shards …` with
-`role = "reader"`, the 4 shards split over 1, 2 or 4 processes. Each process is asked questions in every server it owns, then
-its memory is read from /proc/PID/smaps_rollup: RSS counts the index's memory-mapped pages in
-every process that touched them; PSS shares each page among the processes mapping it, so the
-PSS total is what the machine really spends.
+`role = "reader"`, the 4 shards split over 1, 2 or 4 processes. Each process is asked
+questions in every server it owns, then its memory is read from /proc/PID/smaps_rollup: RSS
+counts the index's memory-mapped pages in every process that touched them; PSS shares each
+page among the processes mapping it, so the PSS total is what the machine really spends.
 
 Beside it, the baseline in the same run: one process holding plain rank-bm25 (`BM25Okapi`)
 over the same analysed sentences, which every process would need whole, nothing shared.
