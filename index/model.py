@@ -50,16 +50,33 @@ class PassageTable(Sequence):
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+            start, stop, step = i.indices(len(self))
+            return self.run(start, stop) if step == 1 else [self[j] for j in range(start, stop, step)]
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
+        return self.run(i, i + 1)[0]
+
+    def run(self, start: int, stop: int) -> list[Passage]:
+        """Passages start..stop-1 (rows in range), each column read once for them all: an
+        answer shows a passage with the ones beside it, and reading the mapped columns row by
+        row cost more than making the passages."""
+        if stop <= start:
+            return []
         d = self.data
-        a = int(self.article_row[i])
-        position = i - int(d.article_start[a])
-        return Passage(f"{self.article_ids[a]}.{position + 1}", self.article_ids[a], position,
-                       KINDS[d.kinds[i]], int(d.paragraphs[i]), d.passage_text(i))
+        articles = self.article_row[start:stop].tolist()
+        first = {a: int(d.article_start[a]) for a in set(articles)}  # each article's first row
+        ptr = d.text_ptr[start:stop + 1].tolist()
+        raw = d.text[ptr[0]:ptr[-1]].tobytes()
+        out = []
+        for n, (a, kind, paragraph) in enumerate(zip(articles, d.kinds[start:stop].tolist(),
+                                                     d.paragraphs[start:stop].tolist())):
+            article_id, position = self.article_ids[a], start + n - first[a]
+            text = raw[ptr[n] - ptr[0]:ptr[n + 1] - ptr[0]].decode("utf-8")
+            out.append(Passage(f"{article_id}.{position + 1}", article_id, position, KINDS[kind],
+                               paragraph, text))
+        return out
 
     def id_of(self, i: int) -> str:
         a = int(self.article_row[i])
@@ -296,6 +313,14 @@ class SearchIndex:
 
     def neighbours_of(self, i: int, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
         """Passages just before and after row i, within the same article."""
+        earlier, _, later = self.in_context(i, before, after)
+        return earlier, later
+
+    def in_context(self, i: int, before: int = 1, after: int = 1) -> tuple[list[Passage], Passage, list[Passage]]:
+        """(passages just before, passage i, passages just after), within its article: read
+        as one run of rows, as an answer shows them."""
         a = int(self.article_row[i])
-        start, end = int(self.data.article_start[a]), int(self.data.article_start[a + 1])
-        return self.passages[max(start, i - before):i], self.passages[i + 1:min(end, i + 1 + after)]
+        start, end = self.data.article_start[a:a + 2].tolist()
+        first = max(start, i - before)
+        run = self.passages.run(first, min(end, i + 1 + after))
+        return run[:i - first], run[i - first], run[i - first + 1:]

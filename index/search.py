@@ -345,9 +345,9 @@ def search(index: SearchIndex, question: str, k: int | None = None,
             break
         key = _same_text(index.data.passage_text(f.row))
         if key in seen:  # a syndicated sentence: one quotation, every source
-            kept = hits[seen[key]]
+            kept, passage = hits[seen[key]], index.passages[f.row]
             hits[seen[key]] = replace(kept, also=kept.also + (
-                (index.passages[f.row], index.articles[index.passages[f.row].article_id]),))
+                (passage, index.articles[passage.article_id]),))
             continue
         seen[key] = f.row
         hits[f.row] = _hit(index, f.row, f.score, f.bm25, f.matched)
@@ -442,9 +442,8 @@ def _byline_hits(index: SearchIndex, question: str, terms: list[str], k: int) ->
 
 
 def _hit(index: SearchIndex, i: int, score: float, bm25: float, matched: set[str]) -> Hit:
-    passage = index.passages[i]
+    before, passage, after = index.in_context(i)
     marks = tuple(spans_of(passage.text, matched, index.words_of(matched)))
-    before, after = index.neighbours_of(i)
     return Hit(passage, index.articles[passage.article_id], score, bm25,
                tuple(sorted(matched)), marks, tuple(before), tuple(after),
                index.data.speakers(i))
