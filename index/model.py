@@ -220,18 +220,12 @@ class SearchIndex:
         return float(sum(term_max[self.term_row[t]] for t in terms if t in self.term_row))
 
     def article_holds(self, a: int, terms) -> set[str]:
-        """Which of `terms` article number `a` holds anywhere."""
-        m = self.article_scorer.matrix
-        held = set()
-        for t in terms:
-            row = self.term_row.get(t)
-            if row is None:
-                continue
-            docs = m.docs[m.indptr[row]:m.indptr[row + 1]]
-            k = int(np.searchsorted(docs, a))
-            if k < len(docs) and docs[k] == a:
-                held.add(t)
-        return held
+        """Which of `terms` article number `a` holds anywhere: its passages' terms, read as one
+        run (searching each term's article postings read pages scattered over the index)."""
+        d = self.data
+        first, last = d.article_start[a:a + 2].tolist()
+        held = set(d.docs.terms[d.docs.ptr[first]:d.docs.ptr[last]].tolist())
+        return {t for t in terms if self.term_row.get(t, -1) in held}
 
     def has_term(self, term: str) -> bool:
         return term in self.term_row
