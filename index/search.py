@@ -313,11 +313,15 @@ def search(index: SearchIndex, question: str, k: int | None = None,
     q = _Reading.of(index, text, query, model.word_power)
     hits = _byline_hits(index, text, terms, k)
     candidates = index.best(terms, CANDIDATES)
+    rows = candidates[0].tolist()
+    enough = max(2 * k, EVIDENCE_DEPTH)  # to choose k from and judge them by, however many k is
+    # zip takes a row's coverage before the loop looks at it: hence the one more
+    looked_at = len(rows) if q.strict or q.expects else enough + 1
     found: list[_Found] = []
-    for i, score, bm25, (matched, covered) in zip(*(a.tolist() for a in candidates),
-                                                  index.coverage(candidates[0].tolist(), terms)):
-        if len(found) >= max(2 * k, EVIDENCE_DEPTH) and not q.strict and not q.expects:
-            break  # enough to choose k from and judge them by, however many k is
+    for i, score, bm25, (matched, covered) in zip(rows, *(a.tolist() for a in candidates[1:]),
+                                                  _coverage(index, rows, terms, looked_at)):
+        if len(found) >= enough and not q.strict and not q.expects:
+            break
         if not matched or i in hits:
             continue
         voice = q.voice(index, i, matched, covered) if q.strict else 0
@@ -353,6 +357,15 @@ def search(index: SearchIndex, question: str, k: int | None = None,
         hits[f.row] = _hit(index, f.row, f.score, f.bm25, f.matched)
     return Answer(text, tuple(hits.values()), None, corrections, tuple(terms), q.speaker,
                   grade, confidence, evidence, missing)
+
+
+def _coverage(index: SearchIndex, rows: list[int], terms: list[str], first: int):
+    """`index.coverage` of the rows, the first `first` at once and the rest only if the caller
+    reads on: a row's coverage reads its and its neighbours' terms from scattered memory, and
+    most answers are chosen from well under all the candidates."""
+    yield from index.coverage(rows[:first], terms)
+    if first < len(rows):
+        yield from index.coverage(rows[first:], terms)
 
 
 def _evidence(index: SearchIndex, q: _Reading, terms: list[str], found: list[_Found],
