@@ -105,14 +105,16 @@ class SearchIndex:
             for i in np.flatnonzero(data.kinds == KINDS.index("byline")).tolist()}
         self.term_row: dict[str, int] = dict(zip(data.terms, range(len(data.terms))))
         self.model_built = False
+        self._idf: dict[str, float] = {}  # term -> idf, for the terms asked about so far
         self.scorer, self.article_scorer = self._scorers()
-        # Neighbours within the same article, -1 where there is none.
+        # Neighbours within the same article, -1 where there is none. A row's two lie side by
+        # side, so that `coverage` reads both in one go from memory (it reads scattered rows).
         rows = np.arange(n, dtype=np.int64)
         same = self.article_row[1:] == self.article_row[:-1]
-        self.prev = np.full(n, -1, dtype=np.int64)
-        self.prev[1:][same] = rows[:-1][same]
-        self.next = np.full(n, -1, dtype=np.int64)
-        self.next[:-1][same] = rows[1:][same]
+        beside = np.full((n, 2), -1, dtype=np.int64)
+        beside[1:, 0][same] = rows[:-1][same]
+        beside[:-1, 1][same] = rows[1:][same]
+        self.prev, self.next = beside[:, 0], beside[:, 1]
 
     def _scorers(self) -> tuple[Scorer, Scorer]:
         """The saved model when it was built with these settings; otherwise build it now."""
