@@ -209,12 +209,19 @@ class SearchIndex:
 
     def idf(self, term: str) -> float:
         """How telling a word is: BM25's idf over the passages, at least 0.1; a word no passage
-        holds gets the most."""
-        row = self.term_row.get(term)
-        m = self.scorer.matrix
-        df = 0 if row is None else int(m.indptr[row + 1] - m.indptr[row])
-        n = len(self)
-        return max(0.1, math.log((n - df + 0.5) / (df + 0.5)))
+        holds gets the most. Remembered for the index's own terms (no others, so what readers
+        type cannot grow it): questions repeat words, and a term's postings offsets lie on
+        pages scattered over the index."""
+        idf = self._idf.get(term)
+        if idf is None:
+            row = self.term_row.get(term)
+            m = self.scorer.matrix
+            df = 0 if row is None else int(m.indptr[row + 1] - m.indptr[row])
+            n = len(self)
+            idf = max(0.1, math.log((n - df + 0.5) / (df + 0.5)))
+            if row is not None:
+                self._idf[term] = idf
+        return idf
 
     def best_possible(self, terms: list[str]) -> float:
         """The highest BM25 score any passage could have for these terms: each term's best."""
