@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -142,13 +143,18 @@ class QueryTerms:
                           [self.starts[n] for n in keep], self.unknown, self.corrections)
 
 
+#: `normalize_word` for question words, which repeat from question to question (it costs
+#: microseconds a word: Unicode normalisation and case folding).
+_normal_word = lru_cache(maxsize=50_000)(normalize_word)
+
+
 def query_terms(index: SearchIndex, question: str) -> QueryTerms:
     """The question's terms. A word the articles never use is corrected to the closest word
     they do use, unless it is a real word typed on purpose (`rarity.is_meant`)."""
     terms, words, starts, unknown, corrections = [], [], [], [], {}
     for t in analyze_spans(question):
         typed = question[t.start:t.end]
-        word = normalize_word(typed)
+        word = _normal_word(typed)
         starts.append(t.start)
         fixed = None if index.has_term(t.term) else closest_word(
             word, index.words_by_letter.get(word[:1], []))
@@ -241,6 +247,7 @@ class _Reading:
     speaker: str | None                 # X, typos corrected
     topic: frozenset[str]               # Y's terms
     strict: bool                        # X's words only (say, tell, claim …; not ask for)
+    byline: bool                        # "who wrote the article about …": a byline answers
 
     @classmethod
     def of(cls, index: SearchIndex, text: str, query: QueryTerms, power: float) -> "_Reading":
@@ -251,11 +258,12 @@ class _Reading:
         weight: dict[str, float] = {}
         for term, word in zip(query.terms, query.words):
             weight.setdefault(term, rarity.rarity(word) ** power)
-        if _AUTHORSHIP.search(text):  # "who wrote the article about X": X picks the article
+        byline = bool(_AUTHORSHIP.search(text))
+        if byline:  # "who wrote the article about X": X picks the article
             weight = {t: w for t, w in weight.items() if t not in _ABOUT_WRITING} or weight
         idf = {t: index.idf(t) for t in weight}
         strict = speaker is not None and bool(_SPEECH_QUESTION.search(text))
-        return cls(weight, idf, _answer_type(text), speaker, topic, strict)
+        return cls(weight, idf, _answer_type(text), speaker, topic, strict, byline)
 
     def voice(self, index: SearchIndex, i: int, matched: set[str], covered: set[str]) -> int | None:
         """For "what did X say (about Y)": 0 if X speaks in passage i, 1 if X is named saying
@@ -285,6 +293,7 @@ class _Found(NamedTuple):
     """A passage that may answer, and where it stands."""
 
     row: int
+    article: int           # the article's number
     score: float           # ranking score
     bm25: float
     matched: frozenset[str]  # the question's terms it holds
@@ -311,15 +320,16 @@ def search(index: SearchIndex, question: str, k: int | None = None,
                       grade=NONE, confidence=0.0)
     model = model or default_model()
     q = _Reading.of(index, text, query, model.word_power)
-    hits = _byline_hits(index, text, terms, k)
+    hits = _byline_hits(index, terms, k) if q.byline else {}
     candidates = index.best(terms, CANDIDATES)
-    rows = candidates[0].tolist()
+    rows, scores, bm25s = (a.tolist() for a in candidates)
+    articles = index.article_row[candidates[0]].tolist()
     enough = max(2 * k, EVIDENCE_DEPTH)  # to choose k from and judge them by, however many k is
     # zip takes a row's coverage before the loop looks at it: hence the one more
     looked_at = len(rows) if q.strict or q.expects else enough + 1
     found: list[_Found] = []
-    for i, score, bm25, (matched, covered) in zip(rows, *(a.tolist() for a in candidates[1:]),
-                                                  _coverage(index, rows, terms, looked_at)):
+    for i, article, score, bm25, (matched, covered) in zip(
+            rows, articles, scores, bm25s, _coverage(index, rows, terms, looked_at)):
         if len(found) >= enough and not q.strict and not q.expects:
             break
         if not matched or i in hits:
@@ -328,10 +338,11 @@ def search(index: SearchIndex, question: str, k: int | None = None,
         if voice is None:
             continue
         typed = not q.expects or bool(q.expects.search(index.data.passage_text(i)))
-        found.append(_Found(i, score, bm25, matched, covered, (voice, 0 if typed else 1)))
+        found.append(_Found(i, article, score, bm25, matched, covered,
+                            (voice, 0 if typed else 1)))
     found.sort(key=lambda f: f.group)  # stable: by score within each group
     missing = _missing(query.unknown)
-    evidence = _evidence(index, q, terms, found, candidates) if found else None
+    evidence = _evidence(index, q, terms, found, articles, bm25s) if found else None
     confidence = model.confidence(evidence) if evidence else 0.0
     grade = model.grade(confidence, evidence) if evidence else (UNSURE if hits else NONE)
     if grade == NONE:
@@ -344,7 +355,7 @@ def search(index: SearchIndex, question: str, k: int | None = None,
         return Answer(text, (), reason, corrections, tuple(terms), q.speaker, NONE, confidence,
                       evidence, missing)
     seen: dict[str, int] = {}        # quoted text -> the hit that quotes it
-    for f in _both_sides(index, found):
+    for f in _both_sides(found):
         if len(hits) == k:
             break
         key = _same_text(index.data.passage_text(f.row))
@@ -369,13 +380,12 @@ def _coverage(index: SearchIndex, rows: list[int], terms: list[str], first: int)
 
 
 def _evidence(index: SearchIndex, q: _Reading, terms: list[str], found: list[_Found],
-              candidates: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Evidence:
-    """What the best passage (found[0]) shows about whether it answers the question."""
+              articles: list[int], bm25s: list[float]) -> Evidence:
+    """What the best passage (found[0]) shows about whether it answers the question, given
+    every candidate's article and BM25 score, best first."""
     top = found[0]
-    article = int(index.article_row[top.row])
-    rows, bm25 = candidates[0], candidates[2]
-    other = bm25[index.article_row[rows] != article]
-    runner_up = float(other.max()) if len(other) else 0.0
+    article = top.article
+    runner_up = max((b for a, b in zip(articles, bm25s) if a != article), default=0.0)
     best_possible = index.best_possible(terms)
     lacked = [w for t, w in q.weight.items() if t not in top.covered]
     heaviest = max(q.weight.values(), default=0.0)
@@ -390,8 +400,7 @@ def _evidence(index: SearchIndex, q: _Reading, terms: list[str], found: list[_Fo
         missed_key=max(lacked, default=0.0) / heaviest if heaviest > 0 else 0.0,
         missing_weight=sum(lacked),
         article_cover=q.share(index.article_holds(article, q.weight)),
-        spread=len(set(index.article_row[rows[:EVIDENCE_DEPTH]].tolist()))
-        / min(EVIDENCE_DEPTH, len(index.article_ids)),
+        spread=len(set(articles[:EVIDENCE_DEPTH])) / min(EVIDENCE_DEPTH, len(index.article_ids)),
         gap=max(0.0, 1.0 - runner_up / top.bm25) if top.bm25 > 0 else 0.0,
         type_missing=float(top.group[1]),
         terms=float(len(q.weight)),
@@ -412,7 +421,7 @@ def _listed(words: tuple[str, ...]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
-def _both_sides(index: SearchIndex, found: list[_Found]) -> list[_Found]:
+def _both_sides(found: list[_Found]) -> list[_Found]:
     """The best passage of each article that answers as the best one does (the same question
     words, a score near it), before a second passage from any article: several outlets
     reporting one event all get heard."""
@@ -421,7 +430,7 @@ def _both_sides(index: SearchIndex, found: list[_Found]) -> list[_Found]:
     top = found[0]
     leaders: dict[int, _Found] = {}
     for f in found:
-        a = int(index.article_row[f.row])
+        a = f.article
         if (a not in leaders and f.group == top.group and f.score >= BOTH_SIDES_SHARE * top.score
                 and f.matched >= top.matched):
             leaders[a] = f
@@ -430,14 +439,15 @@ def _both_sides(index: SearchIndex, found: list[_Found]) -> list[_Found]:
 
 
 def _same_text(text: str) -> str:
-    """What makes two quotations the same sentence: case, quote marks and spacing aside."""
-    return " ".join(text.translate(_QUOTE_FOLD).casefold().split())
+    """What makes two quotations the same sentence: case, quote marks and spacing aside.
+    ASCII text has no curly quotes to fold (translating by a table costs as much as the
+    rest)."""
+    folded = text if text.isascii() else text.translate(_QUOTE_FOLD)
+    return " ".join(folded.casefold().split())
 
 
-def _byline_hits(index: SearchIndex, question: str, terms: list[str], k: int) -> dict[int, Hit]:
+def _byline_hits(index: SearchIndex, terms: list[str], k: int) -> dict[int, Hit]:
     """For an authorship question, the bylines of the articles the rest of it points to."""
-    if not _AUTHORSHIP.search(question):
-        return {}
     topic = [t for t in terms if t not in _ABOUT_WRITING]
     scores = np.zeros(len(index.article_ids))
     np.maximum.at(scores, index.article_row, index.bm25_scores(topic))
