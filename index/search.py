@@ -115,8 +115,10 @@ class QuestionError(ValueError):
 
 def clean_question(question: str, max_chars: int) -> str:
     """Control and format characters become spaces; runs of space fold to one."""
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
-                   for c in str(question))
+    text = str(question)
+    if not (text.isascii() and text.isprintable()):  # printable ASCII has none of them
+        text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+                       for c in text)
     text = " ".join(text.split())
     if not text:
         raise QuestionError("Please ask a question: it was empty.")
@@ -399,12 +401,22 @@ def _evidence(index: SearchIndex, q: _Reading, terms: list[str], found: list[_Fo
         unknown=q.share({t for t in q.weight if not index.has_term(t)}),
         missed_key=max(lacked, default=0.0) / heaviest if heaviest > 0 else 0.0,
         missing_weight=sum(lacked),
-        article_cover=q.share(index.article_holds(article, q.weight)),
+        article_cover=q.share(_article_holds(index, article, q.weight, top.covered)),
         spread=len(set(articles[:EVIDENCE_DEPTH])) / min(EVIDENCE_DEPTH, len(index.article_ids)),
         gap=max(0.0, 1.0 - runner_up / top.bm25) if top.bm25 > 0 else 0.0,
         type_missing=float(top.group[1]),
         terms=float(len(q.weight)),
     )
+
+
+def _article_holds(index: SearchIndex, article: int, terms, covered: frozenset[str]) -> set[str]:
+    """`index.article_holds(article, terms)`, knowing that the article holds `covered` (the
+    terms of a passage of it and its neighbours): only the others are looked for, in the
+    article's passages. The set is built in the order of `terms`, as article_holds builds it,
+    so sums over it come out the same to the last bit."""
+    rest = [t for t in terms if t not in covered]
+    elsewhere = index.article_holds(article, rest) if rest else set()
+    return {t for t in terms if t in covered or t in elsewhere}
 
 
 def _missing(unknown: list[str]) -> tuple[str, ...]:
