@@ -51,32 +51,42 @@ class PassageTable(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             start, stop, step = i.indices(len(self))
-            return self.run(start, stop) if step == 1 else [self[j] for j in range(start, stop, step)]
+            if step == 1:
+                return self.run(start, stop)
+            return [self[j] for j in range(start, stop, step)]
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
-        return self.run(i, i + 1)[0]
+        d = self.data
+        a = int(self.article_row[i])
+        position = i - int(d.article_start[a])
+        return Passage(f"{self.article_ids[a]}.{position + 1}", self.article_ids[a], position,
+                       KINDS[d.kinds[i]], int(d.paragraphs[i]), d.passage_text(i))
 
     def run(self, start: int, stop: int) -> list[Passage]:
-        """Passages start..stop-1 (rows in range), each column read once for them all: an
-        answer shows a passage with the ones beside it, and reading the mapped columns row by
-        row cost more than making the passages."""
-        if stop <= start:
-            return []
+        """Passages start..stop-1 (rows in range), article by article."""
+        out: list[Passage] = []
+        while start < stop:
+            a = int(self.article_row[start])
+            first, end = self.data.article_start[a:a + 2].tolist()
+            out += self.within(a, first, start, min(stop, end))
+            start = min(stop, end)
+        return out
+
+    def within(self, a: int, first: int, start: int, stop: int) -> list[Passage]:
+        """Passages start..stop-1 of article number `a`, whose first row is `first`, each
+        column read once for them all: an answer shows a passage with the ones beside it,
+        and reading the mapped columns row by row cost more than making the passages."""
         d = self.data
-        articles = self.article_row[start:stop].tolist()
-        first = {a: int(d.article_start[a]) for a in set(articles)}  # each article's first row
         ptr = d.text_ptr[start:stop + 1].tolist()
         raw = d.text[ptr[0]:ptr[-1]].tobytes()
-        out = []
-        for n, (a, kind, paragraph) in enumerate(zip(articles, d.kinds[start:stop].tolist(),
-                                                     d.paragraphs[start:stop].tolist())):
-            article_id, position = self.article_ids[a], start + n - first[a]
-            text = raw[ptr[n] - ptr[0]:ptr[n + 1] - ptr[0]].decode("utf-8")
-            out.append(Passage(f"{article_id}.{position + 1}", article_id, position, KINDS[kind],
-                               paragraph, text))
-        return out
+        article_id = self.article_ids[a]
+        rows = zip(range(start, stop), d.kinds[start:stop].tolist(),
+                   d.paragraphs[start:stop].tolist())
+        return [Passage(f"{article_id}.{row - first + 1}", article_id, row - first, KINDS[kind],
+                        paragraph, raw[ptr[n] - ptr[0]:ptr[n + 1] - ptr[0]].decode("utf-8"))
+                for n, (row, kind, paragraph) in enumerate(rows)]
 
     def id_of(self, i: int) -> str:
         a = int(self.article_row[i])
@@ -229,12 +239,13 @@ class SearchIndex:
         return float(sum(term_max[self.term_row[t]] for t in terms if t in self.term_row))
 
     def article_holds(self, a: int, terms) -> set[str]:
-        """Which of `terms` article number `a` holds anywhere: its passages' terms, read as one
-        run (searching each term's article postings read pages scattered over the index)."""
+        """Which of `terms` article number `a` holds anywhere: its passages' term rows, read as
+        one run and compared with each term's row (searching each term's article postings
+        read pages scattered over the index; a set of the rows cost more than comparing)."""
         d = self.data
         first, last = d.article_start[a:a + 2].tolist()
-        held = set(d.docs.terms[d.docs.ptr[first]:d.docs.ptr[last]].tolist())
-        return {t for t in terms if self.term_row.get(t, -1) in held}
+        rows = d.docs.terms[d.docs.ptr[first]:d.docs.ptr[last]]
+        return {t for t in terms if t in self.term_row and bool((rows == self.term_row[t]).any())}
 
     def has_term(self, term: str) -> bool:
         return term in self.term_row
@@ -325,5 +336,5 @@ class SearchIndex:
         a = int(self.article_row[i])
         start, end = self.data.article_start[a:a + 2].tolist()
         first = max(start, i - before)
-        run = self.passages.run(first, min(end, i + 1 + after))
+        run = self.passages.within(a, start, first, min(end, i + 1 + after))
         return run[:i - first], run[i - first], run[i - first + 1:]
