@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -372,7 +373,8 @@ def search(index: SearchIndex, question: str, k: int | None = None,
                   grade, confidence, evidence, missing)
 
 
-def _coverage(index: SearchIndex, rows: list[int], terms: list[str], first: int):
+def _coverage(index: SearchIndex, rows: list[int], terms: list[str],
+              first: int) -> Iterator[tuple[frozenset[str], frozenset[str]]]:
     """`index.coverage` of the rows, the first `first` at once and the rest only if the caller
     reads on: a row's coverage reads its and its neighbours' terms from scattered memory, and
     most answers are chosen from well under all the candidates."""
