@@ -361,14 +361,15 @@ def search(index: SearchIndex, question: str, k: int | None = None,
     for f in _both_sides(found):
         if len(hits) == k:
             break
-        key = _same_text(index.data.passage_text(f.row))
+        context = index.in_context(f.row)  # (before, passage, after): read once, as shown
+        key = _same_text(context[1].text)
         if key in seen:  # a syndicated sentence: one quotation, every source
-            kept, passage = hits[seen[key]], index.passages[f.row]
+            kept, passage = hits[seen[key]], context[1]
             hits[seen[key]] = replace(kept, also=kept.also + (
                 (passage, index.articles[passage.article_id]),))
             continue
         seen[key] = f.row
-        hits[f.row] = _hit(index, f.row, f.score, f.bm25, f.matched)
+        hits[f.row] = _hit(index, f.row, f.score, f.bm25, f.matched, context)
     return Answer(text, tuple(hits.values()), None, corrections, tuple(terms), q.speaker,
                   grade, confidence, evidence, missing)
 
@@ -478,8 +479,10 @@ def _byline_hits(index: SearchIndex, terms: list[str], k: int) -> dict[int, Hit]
     return hits
 
 
-def _hit(index: SearchIndex, i: int, score: float, bm25: float, matched: set[str]) -> Hit:
-    before, passage, after = index.in_context(i)
+def _hit(index: SearchIndex, i: int, score: float, bm25: float, matched: set[str],
+         context: tuple[list[Passage], Passage, list[Passage]] | None = None) -> Hit:
+    """Passage i as a hit; `context` is `index.in_context(i)` when the caller has it."""
+    before, passage, after = context or index.in_context(i)
     marks = tuple(spans_of(passage.text, matched, index.words_of(matched)))
     return Hit(passage, index.articles[passage.article_id], score, bm25,
                tuple(sorted(matched)), marks, tuple(before), tuple(after),
