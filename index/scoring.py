@@ -12,7 +12,9 @@ numpy's unstable argsort.
 
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -243,6 +245,46 @@ def _add_rows(indptr, docs, contrib, rows, scores):  # pragma: no cover - compil
             scores[docs[j]] += contrib[j]
 
 
+#: Below this many docs a question is not split between threads: handing a part over costs
+#: more than it saves.
+SPLIT_MIN_DOCS = 100_000
+
+
+@numba.njit(cache=True, nogil=True)
+def _sum_part(indptr, docs, contrib, rows, scores, block_max, lo, hi):  # pragma: no cover
+    """The dense sum for docs lo:hi (whole blocks): their scores set to what `_add_rows` adds,
+    whatever they held before, and their blocks' highest scores. Each doc still gets its
+    contributions in query order, so the bits are the same; parts share no doc, so threads
+    may each take one at once."""
+    scores[lo:hi] = 0.0
+    for r in rows:
+        start, end = indptr[r], indptr[r + 1]
+        within = docs[start:end]
+        for j in range(start + np.searchsorted(within, lo), start + np.searchsorted(within, hi)):
+            scores[docs[j]] += contrib[j]
+    for b in range(lo // BLOCK, hi // BLOCK):
+        top = scores[b * BLOCK]
+        for d in range(b * BLOCK + 1, (b + 1) * BLOCK):
+            if scores[d] > top:
+                top = scores[d]
+        block_max[b] = top
+
+
+_helpers: ThreadPoolExecutor | None = None
+_helpers_lock = threading.Lock()
+
+
+def _helper_pool() -> ThreadPoolExecutor:
+    """One pool of helper threads for every scorer in the process (indexes come and go on
+    reload; their threads should not)."""
+    global _helpers
+    with _helpers_lock:
+        if _helpers is None:
+            _helpers = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                          thread_name_prefix="bm25-part")
+        return _helpers
+
+
 @numba.njit(cache=True, nogil=True)
 def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max):  # pragma: no cover
     """The k best docs, as `_best` ranks them, looking into blocks from the highest bound down
@@ -339,8 +381,9 @@ def _masks(ptr, terms, docs, prev, nxt, wanted):  # pragma: no cover - compiled
 class Scorer:
     """Exact BM25 queries over a `ScoreMatrix`, safe to call from several threads at once."""
 
-    def __init__(self, matrix: ScoreMatrix):
+    def __init__(self, matrix: ScoreMatrix, threads: int = 1):
         self.matrix = matrix
+        self.threads = max(1, threads)  # how many parts a dense question is summed in at once
         self._local = threading.local()
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
@@ -350,6 +393,31 @@ class Scorer:
             local.scores = np.zeros(-(-n // BLOCK) * BLOCK)  # whole blocks; the tail stays 0
             local.touched = np.empty(n, dtype=np.int64)
         return local.scores, local.touched
+
+    def _dense_buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """The dense path's own scores and block maxima, overwritten by each question: the
+        sparse path's buffer must stay zero outside the docs it touched."""
+        local = self._local
+        if getattr(local, "summed", None) is None:
+            n_blocks = -(-self.matrix.n_docs // BLOCK)
+            local.summed = np.empty(n_blocks * BLOCK)  # whole blocks
+            local.block_max = np.empty(n_blocks)
+        return local.summed, local.block_max
+
+    def _sum_dense(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every doc's score and each block's highest, the docs split into `threads` parts of
+        whole blocks, summed at once (the compiled loops release the GIL)."""
+        m = self.matrix
+        summed, block_max = self._dense_buffers()
+        args = (m.indptr, m.docs, m.contrib, rows, summed, block_max)
+        parts = self.threads if m.n_docs >= SPLIT_MIN_DOCS else 1
+        cuts = [len(block_max) * i // parts * BLOCK for i in range(parts + 1)]
+        others = [_helper_pool().submit(_sum_part, *args, lo, hi)
+                  for lo, hi in zip(cuts[1:-1], cuts[2:])]
+        _sum_part(*args, cuts[0], cuts[1])
+        for part in others:
+            part.result()
+        return summed, block_max
 
     @cached_property
     def term_max(self) -> np.ndarray:
@@ -421,13 +489,10 @@ class Scorer:
             if found is not None:
                 return found
         if dense:
-            try:
-                _add_rows(m.indptr, m.docs, m.contrib, rows, scores)
-                best, value = _best_blocks(scores, m.n_docs, article_of, article_scores, cw, aw,
-                                           k, scores.reshape(-1, BLOCK).max(axis=1))
-                return best, value, scores[best].copy()
-            finally:
-                scores.fill(0.0)
+            summed, block_max = self._sum_dense(rows)
+            best, value = _best_blocks(summed, m.n_docs, article_of, article_scores, cw, aw,
+                                       k, block_max)
+            return best, value, summed[best].copy()
         n = _accumulate(m.indptr, m.docs, m.contrib, rows, scores, touched)
         try:
             best, value = _best(touched, n, scores, article_of, article_scores, cw, aw, k)
