@@ -285,15 +285,26 @@ def _helper_pool() -> ThreadPoolExecutor:
         return _helpers
 
 
+def _at_once(fn, calls: list[tuple]) -> list:
+    """fn(*args) for each args in `calls`, the first in this thread and the rest on helper
+    threads, all at once (compiled loops release the GIL); results in call order."""
+    others = [_helper_pool().submit(fn, *args) for args in calls[1:]]
+    first = fn(*calls[0])
+    return [first] + [part.result() for part in others]
+
+
 @numba.njit(cache=True, nogil=True)
-def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max):  # pragma: no cover
-    """The k best docs, as `_best` ranks them, looking into blocks from the highest bound down
-    until no block left can beat the k-th. A block's bound is its ranking sum taken over the
-    block's best score (itself and as a neighbour) and best article: every term is at least
-    the real one, and rounding never reverses an inequality, so the bound holds exactly."""
+def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max, start,
+                 stop):  # pragma: no cover - compiled
+    """The k best docs of blocks start:stop, as `_best` ranks them, looking into blocks from
+    the highest bound down until no block left can beat the k-th. A block's bound is its
+    ranking sum taken over the block's best score (itself and as a neighbour) and best
+    article: every term is at least the real one, and rounding never reverses an
+    inequality, so the bound holds exactly. Every doc's score must be summed: a block's
+    docs read their neighbours' either side."""
     n_blocks = len(block_max)
     bound = np.full(n_blocks, -np.inf)
-    for b in range(n_blocks):
+    for b in range(start, stop):
         if block_max[b] <= 0.0:
             continue
         lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
@@ -307,8 +318,8 @@ def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max):  
             best_article = max(best_article, article_scores[a])
         bound[b] = block_max[b] + cw * near + cw * near + aw * best_article
     # The few highest bounds first, for a high bar early; then every block still above it.
-    first = np.full(min(FIRST_BLOCKS, n_blocks), -1, dtype=np.int64)
-    for b in range(n_blocks):
+    first = np.full(min(FIRST_BLOCKS, stop - start), -1, dtype=np.int64)
+    for b in range(start, stop):
         j = len(first)
         while j > 0 and (first[j - 1] < 0 or bound[b] > bound[first[j - 1]]):
             j -= 1
@@ -320,7 +331,7 @@ def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max):  
     value = np.full(k, -np.inf)
     done = np.zeros(n_blocks, dtype=np.bool_)
     size = 0
-    for b in np.concatenate((first, np.arange(n_blocks))):
+    for b in np.concatenate((first, np.arange(start, stop))):
         if b < 0 or done[b] or bound[b] == -np.inf or (size == k and bound[b] < value[k - 1]):
             continue
         done[b] = True
@@ -404,20 +415,25 @@ class Scorer:
             local.block_max = np.empty(n_blocks)
         return local.summed, local.block_max
 
-    def _sum_dense(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every doc's score and each block's highest, the docs split into `threads` parts of
-        whole blocks, summed at once (the compiled loops release the GIL)."""
+    def _dense_top(self, rows: np.ndarray, k: int, article_of: np.ndarray,
+                   article_scores: np.ndarray, cw: float, aw: float,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`top` by adding up every posting, the docs split into `threads` parts of whole
+        blocks: every part is summed at once, then every part ranked at once (a part's docs
+        read their neighbours' scores across its edges), and the parts' best merged."""
         m = self.matrix
         summed, block_max = self._dense_buffers()
-        args = (m.indptr, m.docs, m.contrib, rows, summed, block_max)
         parts = self.threads if m.n_docs >= SPLIT_MIN_DOCS else 1
-        cuts = [len(block_max) * i // parts * BLOCK for i in range(parts + 1)]
-        others = [_helper_pool().submit(_sum_part, *args, lo, hi)
-                  for lo, hi in zip(cuts[1:-1], cuts[2:])]
-        _sum_part(*args, cuts[0], cuts[1])
-        for part in others:
-            part.result()
-        return summed, block_max
+        cuts = [len(block_max) * i // parts for i in range(parts + 1)]
+        spans = list(zip(cuts[:-1], cuts[1:]))
+        _at_once(_sum_part, [(m.indptr, m.docs, m.contrib, rows, summed, block_max,
+                              start * BLOCK, stop * BLOCK) for start, stop in spans])
+        found = _at_once(_best_blocks, [(summed, m.n_docs, article_of, article_scores, cw, aw,
+                                         k, block_max, start, stop) for start, stop in spans])
+        best = np.concatenate([docs for docs, _ in found])
+        value = np.concatenate([ranking for _, ranking in found])
+        order = np.lexsort((best, -value))[:k]  # as `_best` orders: score, then doc
+        return best[order], value[order], summed[best[order]]
 
     @cached_property
     def term_max(self) -> np.ndarray:
@@ -489,10 +505,7 @@ class Scorer:
             if found is not None:
                 return found
         if dense:
-            summed, block_max = self._sum_dense(rows)
-            best, value = _best_blocks(summed, m.n_docs, article_of, article_scores, cw, aw,
-                                       k, block_max)
-            return best, value, summed[best].copy()
+            return self._dense_top(rows, k, article_of, article_scores, cw, aw)
         n = _accumulate(m.indptr, m.docs, m.contrib, rows, scores, touched)
         try:
             best, value = _best(touched, n, scores, article_of, article_scores, cw, aw, k)
