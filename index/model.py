@@ -142,7 +142,7 @@ class SearchIndex:
         sc = d.scores
         weights = bm25_weights(np.diff(sc["p_indptr"]), d.docs.ptr, d.docs.tf, *key)
         return (Scorer(ScoreMatrix(self.term_row, sc["p_indptr"], sc["p_docs"], sc["p_contrib"],
-                                   len(d), d.docs, weights)),
+                                   len(d), d.docs, weights), threads=s.threads),
                 Scorer(ScoreMatrix(self.term_row, sc["a_indptr"], sc["a_docs"], sc["a_contrib"],
                                    len(self.article_ids))))
 

@@ -12,7 +12,9 @@ numpy's unstable argsort.
 
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -243,15 +245,66 @@ def _add_rows(indptr, docs, contrib, rows, scores):  # pragma: no cover - compil
             scores[docs[j]] += contrib[j]
 
 
+#: Below this many docs a question is not split between threads: handing a part over costs
+#: more than it saves.
+SPLIT_MIN_DOCS = 100_000
+
+
 @numba.njit(cache=True, nogil=True)
-def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max):  # pragma: no cover
-    """The k best docs, as `_best` ranks them, looking into blocks from the highest bound down
-    until no block left can beat the k-th. A block's bound is its ranking sum taken over the
-    block's best score (itself and as a neighbour) and best article: every term is at least
-    the real one, and rounding never reverses an inequality, so the bound holds exactly."""
+def _sum_part(indptr, docs, contrib, rows, scores, block_max, lo, hi):  # pragma: no cover
+    """The dense sum for docs lo:hi (whole blocks): their scores set to what `_add_rows` adds,
+    whatever they held before, and their blocks' highest scores. Each doc still gets its
+    contributions in query order, so the bits are the same; parts share no doc, so threads
+    may each take one at once."""
+    scores[lo:hi] = 0.0
+    for r in rows:
+        start, end = indptr[r], indptr[r + 1]
+        within = docs[start:end]
+        for j in range(start + np.searchsorted(within, lo), start + np.searchsorted(within, hi)):
+            scores[docs[j]] += contrib[j]
+    for b in range(lo // BLOCK, hi // BLOCK):
+        top = scores[b * BLOCK]
+        for d in range(b * BLOCK + 1, (b + 1) * BLOCK):
+            if scores[d] > top:
+                top = scores[d]
+        block_max[b] = top
+
+
+_helpers: ThreadPoolExecutor | None = None
+_helpers_lock = threading.Lock()
+
+
+def _helper_pool() -> ThreadPoolExecutor:
+    """One pool of helper threads for every scorer in the process (indexes come and go on
+    reload; their threads should not)."""
+    global _helpers
+    with _helpers_lock:
+        if _helpers is None:
+            _helpers = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                          thread_name_prefix="bm25-part")
+        return _helpers
+
+
+def _at_once(fn, calls: list[tuple]) -> list:
+    """fn(*args) for each args in `calls`, the first in this thread and the rest on helper
+    threads, all at once (compiled loops release the GIL); results in call order."""
+    others = [_helper_pool().submit(fn, *args) for args in calls[1:]]
+    first = fn(*calls[0])
+    return [first] + [part.result() for part in others]
+
+
+@numba.njit(cache=True, nogil=True)
+def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max, start,
+                 stop):  # pragma: no cover - compiled
+    """The k best docs of blocks start:stop, as `_best` ranks them, looking into blocks from
+    the highest bound down until no block left can beat the k-th. A block's bound is its
+    ranking sum taken over the block's best score (itself and as a neighbour) and best
+    article: every term is at least the real one, and rounding never reverses an
+    inequality, so the bound holds exactly. Every doc's score must be summed: a block's
+    docs read their neighbours' either side."""
     n_blocks = len(block_max)
     bound = np.full(n_blocks, -np.inf)
-    for b in range(n_blocks):
+    for b in range(start, stop):
         if block_max[b] <= 0.0:
             continue
         lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
@@ -265,8 +318,8 @@ def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max):  
             best_article = max(best_article, article_scores[a])
         bound[b] = block_max[b] + cw * near + cw * near + aw * best_article
     # The few highest bounds first, for a high bar early; then every block still above it.
-    first = np.full(min(FIRST_BLOCKS, n_blocks), -1, dtype=np.int64)
-    for b in range(n_blocks):
+    first = np.full(min(FIRST_BLOCKS, stop - start), -1, dtype=np.int64)
+    for b in range(start, stop):
         j = len(first)
         while j > 0 and (first[j - 1] < 0 or bound[b] > bound[first[j - 1]]):
             j -= 1
@@ -278,7 +331,7 @@ def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max):  
     value = np.full(k, -np.inf)
     done = np.zeros(n_blocks, dtype=np.bool_)
     size = 0
-    for b in np.concatenate((first, np.arange(n_blocks))):
+    for b in np.concatenate((first, np.arange(start, stop))):
         if b < 0 or done[b] or bound[b] == -np.inf or (size == k and bound[b] < value[k - 1]):
             continue
         done[b] = True
@@ -339,8 +392,9 @@ def _masks(ptr, terms, docs, prev, nxt, wanted):  # pragma: no cover - compiled
 class Scorer:
     """Exact BM25 queries over a `ScoreMatrix`, safe to call from several threads at once."""
 
-    def __init__(self, matrix: ScoreMatrix):
+    def __init__(self, matrix: ScoreMatrix, threads: int = 1):
         self.matrix = matrix
+        self.threads = max(1, threads)  # how many parts a dense question is summed in at once
         self._local = threading.local()
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
@@ -350,6 +404,36 @@ class Scorer:
             local.scores = np.zeros(-(-n // BLOCK) * BLOCK)  # whole blocks; the tail stays 0
             local.touched = np.empty(n, dtype=np.int64)
         return local.scores, local.touched
+
+    def _dense_buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """The dense path's own scores and block maxima, overwritten by each question: the
+        sparse path's buffer must stay zero outside the docs it touched."""
+        local = self._local
+        if getattr(local, "summed", None) is None:
+            n_blocks = -(-self.matrix.n_docs // BLOCK)
+            local.summed = np.empty(n_blocks * BLOCK)  # whole blocks
+            local.block_max = np.empty(n_blocks)
+        return local.summed, local.block_max
+
+    def _dense_top(self, rows: np.ndarray, k: int, article_of: np.ndarray,
+                   article_scores: np.ndarray, cw: float, aw: float,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`top` by adding up every posting, the docs split into `threads` parts of whole
+        blocks: every part is summed at once, then every part ranked at once (a part's docs
+        read their neighbours' scores across its edges), and the parts' best merged."""
+        m = self.matrix
+        summed, block_max = self._dense_buffers()
+        parts = self.threads if m.n_docs >= SPLIT_MIN_DOCS else 1
+        cuts = [len(block_max) * i // parts for i in range(parts + 1)]
+        spans = list(zip(cuts[:-1], cuts[1:]))
+        _at_once(_sum_part, [(m.indptr, m.docs, m.contrib, rows, summed, block_max,
+                              start * BLOCK, stop * BLOCK) for start, stop in spans])
+        found = _at_once(_best_blocks, [(summed, m.n_docs, article_of, article_scores, cw, aw,
+                                         k, block_max, start, stop) for start, stop in spans])
+        best = np.concatenate([docs for docs, _ in found])
+        value = np.concatenate([ranking for _, ranking in found])
+        order = np.lexsort((best, -value))[:k]  # as `_best` orders: score, then doc
+        return best[order], value[order], summed[best[order]]
 
     @cached_property
     def term_max(self) -> np.ndarray:
@@ -421,13 +505,7 @@ class Scorer:
             if found is not None:
                 return found
         if dense:
-            try:
-                _add_rows(m.indptr, m.docs, m.contrib, rows, scores)
-                best, value = _best_blocks(scores, m.n_docs, article_of, article_scores, cw, aw,
-                                           k, scores.reshape(-1, BLOCK).max(axis=1))
-                return best, value, scores[best].copy()
-            finally:
-                scores.fill(0.0)
+            return self._dense_top(rows, k, article_of, article_scores, cw, aw)
         n = _accumulate(m.indptr, m.docs, m.contrib, rows, scores, touched)
         try:
             best, value = _best(touched, n, scores, article_of, article_scores, cw, aw, k)

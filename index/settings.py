@@ -7,9 +7,15 @@ to know about Discord.
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+
+
+#: Past a few threads, the parts of a question left to one thread (ranking the blocks,
+#: composing the answer) outweigh what more would save.
+AUTO_THREADS = 4
 
 
 class SettingsError(ValueError):
@@ -28,6 +34,13 @@ class IndexSettings:
     article_weight: float = 0.2
     max_question_chars: int = 300
     fetch_private: bool = False
+    search_threads: int = 0
+
+    @property
+    def threads(self) -> int:
+        """Threads a question's dense sum is split over: `search_threads`, or when it is 0
+        one per core, at most `AUTO_THREADS`."""
+        return self.search_threads or min(AUTO_THREADS, os.cpu_count() or 1)
 
     def check(self) -> "IndexSettings":
         """Raise `SettingsError` naming the first setting out of range."""
@@ -39,6 +52,7 @@ class IndexSettings:
             "context_weight": 0 <= self.context_weight <= 5,
             "article_weight": 0 <= self.article_weight <= 5,
             "max_question_chars": 10 <= self.max_question_chars <= 4000,
+            "search_threads": 0 <= self.search_threads <= 64,
         }
         for name, ok in rules.items():
             value = getattr(self, name)

@@ -1,12 +1,13 @@
 """The fast scorer against its definition: rank-bm25's BM25Okapi, bit for bit."""
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from index import skipping
+from index import scoring, skipping
 from index.scoring import Scorer, build_matrix, doc_terms, merge_docs, score_matrix
 
 VOCABULARY = [f"w{i}" for i in range(2000)]
@@ -102,6 +103,29 @@ def test_both_ways_of_ranking_agree_bit_for_bit_with_the_spelled_out_sum():
         for dense in (False, True):
             best, ranking, _ = scorer.top(query, 50, article_of, articles, 0.1, 0.2, dense=dense)
             assert (best.tolist(), ranking.tolist()) == want, (query, dense)
+
+
+@pytest.mark.parametrize("n_docs, threads", [(5000, 2), (5000, 3), (300, 4)])
+def test_a_dense_question_summed_in_parts_at_once_ranks_bit_for_bit_the_same(
+        monkeypatch, n_docs, threads):
+    monkeypatch.setattr(scoring, "SPLIT_MIN_DOCS", 0)  # split even this small corpus
+    rng = random.Random(f"parts{n_docs}")
+    docs = corpus(rng, n_docs)
+    matrix = build_matrix(docs, 0.6, 0.3, 0.25)
+    split, whole = Scorer(matrix, threads=threads), Scorer(matrix)
+    article_of = np.repeat(np.arange(n_docs // 10), 10)
+    articles = np.array([rng.random() * 5 for _ in range(n_docs // 10)])
+    asked = queries(rng, 100)
+    want = [reference_ranking(whole.scores(q), article_of, articles, 0.1, 0.2, 50) for q in asked]
+
+    def ranked(query):
+        best, ranking, bm25 = split.top(query, 50, article_of, articles, 0.1, 0.2, dense=True)
+        assert np.array_equal(bm25, whole.scores(query)[best])
+        return best.tolist(), ranking.tolist()
+
+    assert [ranked(q) for q in asked] == want
+    with ThreadPoolExecutor(4) as callers:  # several questions at once, each split again
+        assert list(callers.map(ranked, asked)) == want
 
 
 def skipped(scorer, query, k, article_of, articles, cw, aw):

@@ -1,5 +1,5 @@
 import tomllib
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -29,11 +29,24 @@ def test_relative_paths_are_taken_from_the_config_folder(tmp_path):
 @pytest.mark.parametrize("table, name", [
     ({"top_k": 0}, "index.top_k"), ({"top_k": "3"}, "index.top_k"), ({"b": 2}, "index.b"),
     ({"k1": True}, "index.k1"), ({"k1": float("nan")}, "index.k1"), ({"seeds": 3}, "index.seeds"),
-    ({"nope": 1}, "index.nope"),
+    ({"nope": 1}, "index.nope"), ({"search_threads": -1}, "index.search_threads"),
+    ({"search_threads": 1.5}, "index.search_threads"),
 ])
 def test_bad_settings_name_themselves(table, name):
     with pytest.raises(SettingsError, match=name):
         settings_from_table(table)
+
+
+def test_search_threads_default_to_one_per_core_and_reach_the_scorer(monkeypatch, seed_index):
+    from index.model import SearchIndex
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert IndexSettings().threads == 2
+    monkeypatch.setattr("os.cpu_count", lambda: 32)
+    assert IndexSettings().threads == 4  # AUTO_THREADS
+    assert settings_from_table({"search_threads": 1}).threads == 1
+    index = SearchIndex(seed_index.data, replace(seed_index.settings, search_threads=3))
+    assert index.scorer.threads == 3
 
 
 def test_example_config_documents_every_bot_setting_with_its_default():
