@@ -75,6 +75,7 @@ _TIME_CONTINUES = frozenset(WEEKDAYS + MONTHS + MONTH_ABBREVIATIONS)
 _TIME_ZONE = re.compile(r"[A-Z]{2,4}")
 # "on Main St. Police said": a street abbreviation after a name, then a capitalised word.
 _STREETS = ("St.", "Ave.", "Rd.", "Blvd.")
+_ANY_STREET_RE = re.compile("|".join(re.escape(s) for s in _STREETS))
 _STREET_RE = re.compile(rf"\b[A-Z][\w'’-]*\s(?:{'|'.join(re.escape(s) for s in _STREETS)})"
                         r"\s+(?=[\"'“‘(]*[A-Z])")
 # Introductory words after which "At 5 a.m. Mr. Smith ..." is one sentence.
@@ -83,6 +84,9 @@ _INTRO_WORDS = frozenset({"At", "By", "Before", "After", "Until", "Around", "Abo
 # Inline list markers: "1.)", "1)", "1.", "• 9.", "⁃9.", "a." (lettered: lowercase only).
 _LIST_MARKER_RE = re.compile(
     r"(?<!\S)(?P<bullet>[•⁃▪◦·]\s?)?(?P<label>\d{1,2}|[a-z])(?P<punct>\.\)|\)|\.)(?=\s)")
+# Where a marker can stand: every marker after the text's start is a label right after
+# whitespace or a bullet. Searching for this is twice as fast as for the markers themselves.
+_MAYBE_MARKER_RE = re.compile(r"[\s•⁃▪◦·](?:\d{1,2}|[a-z])(?:\.\)|\)|\.)\s")
 # Characters skipped when looking at how a would-be sentence begins.
 _OPENERS = "\"'“‘«([{*-–—"
 
@@ -94,6 +98,19 @@ class _CurlyQuoteVars(PunktLanguageVars):
     _QUOTES = "\u2018\u2019\u201c\u201d\xab\xbb"
     re_boundary_realignment = re.compile(rf"[\"')\]}}{_QUOTES}]+?(?:\s+|(?=--)|$)", re.MULTILINE)
     _re_non_word_chars = rf"(?:[)\";}}\]\*:@'\({{\[{_QUOTES}!?])"
+
+    def period_context_re(self):
+        return _unguarded(super().period_context_re())
+
+    def _word_tokenizer_re(self):
+        return _unguarded(super()._word_tokenizer_re())
+
+
+def _unguarded(pattern):
+    """The compiled pattern inside nltk's ReDoS guard: nltk 3.10 wraps its own patterns in a
+    `TimedPattern` that runs each search through a generator under a clock (about 5% of
+    splitting). Same engine, same matches; these patterns are nltk's, not a caller's."""
+    return getattr(pattern, "_rx", pattern)
 
 
 class _RememberingPunkt(PunktSentenceTokenizer):
@@ -107,8 +124,20 @@ class _RememberingPunkt(PunktSentenceTokenizer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._breaks: dict[str, bool] = {}
+        # "said. The", "issues.” Secretary": a word of two or more letters, a period, then
+        # another token (not a dot: "well. . ." is an ellipsis). Punkt marks "said." a break
+        # and nothing can undo it unless the word is an abbreviation or opens a collocation
+        # (initials and numbers are neither), so these contexts are breaks without asking;
+        # most contexts are, and most are new.
+        self._plain_break = re.compile(
+            rf"([A-Za-z]{{2,}})\.(?:\s+[^\s.]|{self._lang_vars._re_non_word_chars})")
+        self._not_plain = self._params.abbrev_types | {
+            first for first, _ in self._params.collocations}
 
     def text_contains_sentbreak(self, text: str) -> bool:
+        plain = self._plain_break.match(text)
+        if plain and plain.group(1).lower() not in self._not_plain:
+            return True
         found = self._breaks.get(text)
         if found is None:
             if len(self._breaks) >= self.MAX_CONTEXTS:
@@ -223,6 +252,8 @@ def _list_runs(text: str) -> list[list[re.Match[str]]]:
     """Inline list markers that count up (1, 2, 3 or a, b, c) in one style.
     The first marker must open the text, follow a colon or carry a bullet,
     so "ranked 2. The next year 3." is left alone."""
+    if not (_LIST_MARKER_RE.match(text) or _MAYBE_MARKER_RE.search(text)):
+        return []
     runs: dict[tuple[bool, bool, str], list[re.Match[str]]] = {}
     found: list[list[re.Match[str]]] = []
     for m in _LIST_MARKER_RE.finditer(text):
@@ -262,7 +293,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     if "m." in text or "M." in text:  # a.m., p.m.
         cuts |= _time_cuts(text, sorted(cuts))
         cuts -= _time_keeps(text)
-    if any(street in text for street in _STREETS):
+    if _ANY_STREET_RE.search(text):
         cuts |= _street_cuts(text)
     cuts = _apply_lists(text, cuts)
     spans = []
