@@ -207,7 +207,8 @@ class _Article:
             toks = toks[1:]
         if not toks or _possessive(toks[-1]) or (len(toks) == 1 and toks[0].casefold() in STOPWORDS):
             return None
-        last_title = max((i for i, t in enumerate(toks) if _key(t) in ROLES), default=-1)
+        titles = [i for i, t in enumerate(toks) if t.casefold().rstrip(".") in ROLES]  # _key
+        last_title = titles[-1] if titles else -1
         name = toks[last_title + 1:]
         while len(name) > 1 and name[0] == "of" and _key(name[1]) in _DEPTS:  # "… of Defense Lloyd Austin"
             name = name[2:]
@@ -289,6 +290,9 @@ def _mask(text: str, chain: _Chain | None, new_para: bool, index: int, headline:
           ) -> tuple[str, list[_Chain], _Chain | None]:
     """Text with each quotation replaced by Q, the quotations in order, and the one left open.
     An open quotation continues when the next paragraph reopens with “, as news style does."""
+    marks = _HEADLINE_MARKS if headline else _MARKS
+    if chain is None and Q not in text and not marks.search(text):  # no quotation: as it was
+        return text, [], None
     out, chains, last, depth = [], [], 0, 0
     text = text.replace(Q, " ")
     if chain is not None:
@@ -300,7 +304,7 @@ def _mask(text: str, chain: _Chain | None, new_para: bool, index: int, headline:
             chains.append(chain)
             out.append(Q)
             last, depth = (reopen.end() if new_para else 0), 1
-    for m in (_HEADLINE_MARKS if headline else _MARKS).finditer(text, last):
+    for m in marks.finditer(text, last):
         mark = m.group()
         if chain is None:
             if mark in "”’":
@@ -487,6 +491,9 @@ def find_speakers(passages: Sequence[tuple[int, str]]) -> ArticleSpeakers:
         own.append(_scan(art, _TOKEN.findall(masked) if toks is None else toks, chains, headline))
     speakers = []
     for chains, names in zip(touched, own, strict=True):
+        if not chains and not names:  # nobody speaks here
+            speakers.append(())
+            continue
         ordered = [c.speaker for c in chains if c.speaker] + names
         speakers.append(tuple(dict.fromkeys(ordered)))
     aliases = {c: tuple(sorted(f for f in forms if art.alias.get(_norm(f)) == c))
