@@ -465,7 +465,8 @@ def find_speakers(passages: Sequence[tuple[int, str]]) -> ArticleSpeakers:
     for index, (paragraph, text) in enumerate(passages):
         words = _WORDS.findall(text)
         if not _ROLE_WORDS.isdisjoint(words):
-            introduced += art.introduce(tokens.setdefault(index, _TOKEN.findall(text)))
+            tokens[index] = _TOKEN.findall(text)
+            introduced += art.introduce(tokens[index])
         if paragraph < 0:
             words = [w.casefold() for w in words]
         triggered.append(not _TRIGGER_WORDS.isdisjoint(words)
