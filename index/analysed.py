@@ -140,7 +140,8 @@ class Analyser:
     def _start(self) -> None:
         self.files: list[FileRead] = []
         self.counts: list[int] = []
-        self.sequence = array("i")        # piece numbers of every passage, one after another
+        self.sequence: list[int] = []     # piece numbers of every passage, one after another
+        # (a list: appending to an array("i") converts each number, a fifth of the look-ups)
         self.per_passage = array("q")     # pieces per passage
         self.text: list[bytes] = []
         self.kinds = array("B")
@@ -158,7 +159,7 @@ class Analyser:
         number = self.pieces.__getitem__
         for p in items:
             pieces = p.text.split()
-            self.sequence.extend(map(number, pieces))
+            self.sequence += map(number, pieces)
             self.per_passage.append(len(pieces))
             self.text.append(p.text.encode("utf-8"))
             self.kinds.append(KINDS.index(p.kind))
@@ -167,7 +168,7 @@ class Analyser:
     def batch(self) -> Batch:
         """The articles analysed since the last batch, as a batch."""
         pieces = self.pieces
-        sequence = np.frombuffer(self.sequence, dtype=np.int32)
+        sequence = np.array(self.sequence, dtype=np.int32)
         raw = _runs(np.frombuffer(pieces.term_at, dtype=np.int64),
                     np.frombuffer(pieces.term_runs, dtype=np.int32), sequence)
         per_piece = np.diff(np.frombuffer(pieces.term_at, dtype=np.int64))[sequence]

@@ -132,11 +132,11 @@ def _parts(token: str, start: int) -> list[tuple[str, int, int]]:
     return out
 
 
-def _term(piece: str) -> str | None:
-    """The term of one word (no hyphens left in it), or None for a stopword."""
+def _term(piece: str, word: str) -> str | None:
+    """The term of one word (no hyphens left in it) normalised as `word`, or None for a
+    stopword."""
     if piece in _CAPITALS:
         return _CAPITALS[piece]
-    word = normalize_word(piece)
     if not word or word in STOPWORDS or word.replace("'", "") in STOPWORDS:
         return None
     return stem(word)
@@ -147,17 +147,25 @@ def _term(piece: str) -> str | None:
 # million sentences fast. `re`'s \S and str.split() agree on what whitespace is.
 _PIECES = re.compile(r"\S+")
 _LETTERS = re.compile(r"[^\W\d_]+")
+# Most pieces of news are ASCII letters, perhaps with one closing mark ("said," "Rafah."): the
+# tokenizer finds the letters alone in them, and normalize_word only lower-cases them.
+_PLAIN_PIECE = re.compile(r"([A-Za-z]+)[,.;:!?]?")
 
 
 @lru_cache(maxsize=500_000)
 def piece_terms(piece: str) -> tuple[tuple[str, str, int, int], ...]:
     """(normalised word, term, start, end) for each term of a piece of text without spaces."""
+    plain = _PLAIN_PIECE.fullmatch(piece)
+    if plain and plain.group(1) not in _CAPITALS:
+        word = plain.group(1).lower()
+        return () if word in STOPWORDS else ((word, stem(word), 0, plain.end(1)),)
     out = []
     for start, end in _TOKENIZER.span_tokenize(piece):
         for part, s, e in _parts(piece[start:end], start):
-            term = _term(part)
+            word = normalize_word(part)
+            term = _term(part, word)
             if term is not None:
-                out.append((normalize_word(part), term, s, e))
+                out.append((word, term, s, e))
     return tuple(out)
 
 

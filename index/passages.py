@@ -44,6 +44,8 @@ def _open_quotes(text: str) -> int:
 def quotation_spans(paragraph: str) -> list[tuple[int, int]]:
     """Sentence spans of a paragraph, with a quotation that spans sentences joined into one."""
     spans = sentence_spans(paragraph)
+    if "“" not in paragraph and '"' not in paragraph:  # no sentence can open a quotation
+        return spans
     merged: list[tuple[int, int]] = []
     i = 0
     while i < len(spans):

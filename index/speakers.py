@@ -93,6 +93,7 @@ _TOKEN = re.compile(r"\x1f|(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|
 # The cheap pre-check: one findall of plain words per passage, then set look-ups.
 _WORDS = re.compile(r"[A-Za-z]+")
 _TRIGGER_WORDS = SPEECH_VERBS | {"according", "According"}
+_SCANNED = SPEECH_VERBS | {"according"}   # what _scan acts on, casefolded
 _ROLE_WORDS = ROLES | {r.capitalize() for r in ROLES}
 _LEAD = re.compile(r"(?:[A-Z][\w’'-]*|[A-Z]\.)(?: (?:of )?(?:[A-Z][\w’'-]*|[A-Z]\.)){0,6}")
 _NORM_WORDS = re.compile(r"[\w'.-]+")
@@ -155,9 +156,7 @@ class _Article:
     # -- pass 1: people the article introduces with a title ("Israeli Defense Minister Yoav Gallant")
     def introduce(self, toks: list[str]) -> list[tuple[list[str], list[str]]]:
         found = []
-        for i, tok in enumerate(toks):
-            if tok.rstrip(".") not in _ROLE_WORDS:
-                continue
+        for i in [i for i, tok in enumerate(toks) if tok.rstrip(".") in _ROLE_WORDS]:
             j = i
             while j > 0 and (_capital(toks[j - 1]) and _key(toks[j - 1]) not in NON_NAMES
                              or toks[j - 1] in _TITLE_MODS):
@@ -208,7 +207,8 @@ class _Article:
             toks = toks[1:]
         if not toks or _possessive(toks[-1]) or (len(toks) == 1 and toks[0].casefold() in STOPWORDS):
             return None
-        last_title = max((i for i, t in enumerate(toks) if _key(t) in ROLES), default=-1)
+        titles = [i for i, t in enumerate(toks) if t.casefold().rstrip(".") in ROLES]  # _key
+        last_title = titles[-1] if titles else -1
         name = toks[last_title + 1:]
         while len(name) > 1 and name[0] == "of" and _key(name[1]) in _DEPTS:  # "… of Defense Lloyd Austin"
             name = name[2:]
@@ -290,6 +290,9 @@ def _mask(text: str, chain: _Chain | None, new_para: bool, index: int, headline:
           ) -> tuple[str, list[_Chain], _Chain | None]:
     """Text with each quotation replaced by Q, the quotations in order, and the one left open.
     An open quotation continues when the next paragraph reopens with “, as news style does."""
+    marks = _HEADLINE_MARKS if headline else _MARKS
+    if chain is None and Q not in text and not marks.search(text):  # no quotation: as it was
+        return text, [], None
     out, chains, last, depth = [], [], 0, 0
     text = text.replace(Q, " ")
     if chain is not None:
@@ -301,7 +304,7 @@ def _mask(text: str, chain: _Chain | None, new_para: bool, index: int, headline:
             chains.append(chain)
             out.append(Q)
             last, depth = (reopen.end() if new_para else 0), 1
-    for m in (_HEADLINE_MARKS if headline else _MARKS).finditer(text, last):
+    for m in marks.finditer(text, last):
         mark = m.group()
         if chain is None:
             if mark in "”’":
@@ -352,7 +355,7 @@ def _forward_phrase(toks: list[str], i: int) -> list[str]:
 
 def _scan(art: _Article, toks: list[str], chains: list[_Chain], headline: bool) -> list[str]:
     """Speakers of one masked, tokenised passage in reading order; "according to" sources last."""
-    qchain = dict(zip((i for i, t in enumerate(toks) if t == Q), chains, strict=False))
+    qchain = dict(zip((i for i, t in enumerate(toks) if t == Q), chains, strict=False)) if chains else {}
     own: list[str | None] = []
     sources: list[str | None] = []
 
@@ -364,7 +367,10 @@ def _scan(art: _Article, toks: list[str], chains: list[_Chain], headline: bool) 
             k -= 1
         return k
 
-    for i, tok in enumerate(toks):
+    # Only speech verbs and "according" do anything below: find them first (one pass in a
+    # comprehension), so the loop runs over a few tokens instead of every one.
+    for i in [i for i, t in enumerate(toks) if t.casefold() in _SCANNED]:
+        tok = toks[i]
         low = tok.casefold()
         if low == "according" and i + 1 < len(toks) and toks[i + 1] == "to":
             phrase = _forward_phrase(toks, i + 2)
@@ -455,13 +461,16 @@ def find_speakers(passages: Sequence[tuple[int, str]]) -> ArticleSpeakers:
     "according to" (the rest are skipped after one findall and two set look-ups)."""
     art = _Article([text for _, text in passages])
     introduced, triggered = [], []
-    for paragraph, text in passages:
+    tokens: dict[int, list[str]] = {}  # tokenised for titles; reused when masking changes nothing
+    for index, (paragraph, text) in enumerate(passages):
         words = _WORDS.findall(text)
         if not _ROLE_WORDS.isdisjoint(words):
-            introduced += art.introduce(_TOKEN.findall(text))
+            tokens[index] = _TOKEN.findall(text)
+            introduced += art.introduce(tokens[index])
         if paragraph < 0:
             words = [w.casefold() for w in words]
-        triggered.append(not _TRIGGER_WORDS.isdisjoint(words) or any(q in text for q in "“”\"‘"))
+        triggered.append(not _TRIGGER_WORDS.isdisjoint(words)
+                         or "“" in text or "”" in text or '"' in text or "‘" in text)
     art.add_people(introduced)
     chain: _Chain | None = None
     touched: list[list[_Chain]] = []
@@ -479,9 +488,13 @@ def find_speakers(passages: Sequence[tuple[int, str]]) -> ArticleSpeakers:
             continue
         masked, chains, chain = _mask(text, chain, new_para, index, headline)
         touched.append(chains)
-        own.append(_scan(art, _TOKEN.findall(masked), chains, headline))
+        toks = tokens.get(index) if masked == text else None
+        own.append(_scan(art, _TOKEN.findall(masked) if toks is None else toks, chains, headline))
     speakers = []
     for chains, names in zip(touched, own, strict=True):
+        if not chains and not names:  # nobody speaks here
+            speakers.append(())
+            continue
         ordered = [c.speaker for c in chains if c.speaker] + names
         speakers.append(tuple(dict.fromkeys(ordered)))
     aliases = {c: tuple(sorted(f for f in forms if art.alias.get(_norm(f)) == c))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from index import analysis
 from index.analysis import analyze, analyze_spans, spans_of
 
 
@@ -75,3 +76,27 @@ def test_irregular_verbs_meet_their_base_forms():
 
 def test_accents_are_folded_so_names_match_as_typed():
     assert analyze("Gospić Erdoğan café") == analyze("Gospic Erdogan cafe")
+
+
+def _tokenized(piece):
+    """piece_terms the long way: the tokenizer, then each part's word and term."""
+    out = []
+    for start, end in analysis._TOKENIZER.span_tokenize(piece):
+        for part, s, e in analysis._parts(piece[start:end], start):
+            word = analysis.normalize_word(part)
+            term = analysis._term(part, word)
+            if term is not None:
+                out.append((word, term, s, e))
+    return tuple(out)
+
+
+def test_plain_pieces_get_the_terms_the_tokenizer_gives():
+    rng = random.Random(3)
+    words = ["said", "Rafah", "US", "UN", "EU", "UK", "us", "The", "THE", "a", "I", "d", "is",
+             "Austin", "com", "http", "children", "ceasefire", "NATO", "Is"]
+    marks = ["", ",", ".", ";", ":", "!", "?", "'s", ".)", ".com", "-ops", "”", "’s", "s'", ".."]
+    pieces = [w + m for w in words for m in marks] + [
+        "".join(rng.choice("abcXYZ") for _ in range(rng.randint(1, 9))) + rng.choice(marks)
+        for _ in range(500)]
+    for piece in pieces:
+        assert analysis.piece_terms(piece) == _tokenized(piece), piece

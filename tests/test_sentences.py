@@ -3,9 +3,13 @@ Rules" are a benchmark, benchmarks/golden_rules.py, not a test.)"""
 
 from __future__ import annotations
 
-import pytest
+import random
 
-from index.sentences import _tokenizer, sentence_spans, split_sentences
+import pytest
+from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+from index.sentences import (_LIST_MARKER_RE, _may_hold_markers, _tokenizer, sentence_spans,
+                             split_sentences)
 
 NEWS_CASES: list[tuple[str, list[str]]] = [
     # names, initials and titles
@@ -184,3 +188,28 @@ def test_long_text_completes() -> None:
     sentences = split_sentences(paragraph * 2500)
     assert len(sentences) == 4 * 2500
     assert sentences[-1] == "See Antiwar.com."
+
+
+# Contexts Punkt asks about ("word. Next"): plain words, abbreviations, initials, numbers,
+# collocations' first words, closing quotes and brackets, and several spaces.
+CONTEXTS = ["said. The", "said.” Secretary", "said.) Then", "talks.  Next", "NATO. It", "Mr. Smith",
+            "Gen. James", "Jr. He", "J. Bach", "i. e", "b. The", "o. Then", "no. 5", "Co. The",
+            "Inc. The", "etc. and", "St. Louis", "5. Then", "ab.cd. The", "issues.?", "ft. of",
+            "words.. More", "well. . .", "well.  . .", "well. ..", "well. .x", "U.S. How", "p.m. Police", "x. y", "Ok. Go", "said.\nThe",
+            "it.”", "am. I", "vs. the", "Sept. 5", "mrs. Jones", "MR. JONES", "pp. 10", "jan. The"]
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_plain_contexts_are_decided_as_punkt_decides_them(context: str) -> None:
+    tokenizer = _tokenizer()
+    asked = PunktSentenceTokenizer.text_contains_sentbreak(tokenizer, context)
+    assert tokenizer.text_contains_sentbreak(context) == asked
+
+
+def test_the_list_marker_check_never_misses_a_marker() -> None:
+    rng = random.Random(7)
+    pieces = ["1.", "2.)", "12)", "a.", "b)", "• 3.", "⁃4.", "•5.", "word", "x", ":", "\n", "  ",
+              "said.", "a", "9", "(1)", "z.)", "٣.", "ab."]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces + [" "] * 6) for _ in range(rng.randint(1, 12)))
+        assert bool(_LIST_MARKER_RE.search(text)) <= _may_hold_markers(text), text
