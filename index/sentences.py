@@ -75,7 +75,8 @@ _TIME_CONTINUES = frozenset(WEEKDAYS + MONTHS + MONTH_ABBREVIATIONS)
 _TIME_ZONE = re.compile(r"[A-Z]{2,4}")
 # "on Main St. Police said": a street abbreviation after a name, then a capitalised word.
 _STREETS = ("St.", "Ave.", "Rd.", "Blvd.")
-_STREET_RE = re.compile(rf"\b[A-Z][\w'’-]*\s(?:{'|'.join(re.escape(s) for s in _STREETS)})"
+_ANY_STREET = re.compile("|".join(re.escape(s) for s in _STREETS))  # a cheap first look
+_STREET_RE = re.compile(rf"\b[A-Z][\w'’-]*\s(?:{_ANY_STREET.pattern})"
                         r"\s+(?=[\"'“‘(]*[A-Z])")
 # Introductory words after which "At 5 a.m. Mr. Smith ..." is one sentence.
 _INTRO_WORDS = frozenset({"At", "By", "Before", "After", "Until", "Around", "About", "From",
@@ -98,18 +99,6 @@ class _CurlyQuoteVars(PunktLanguageVars):
     re_boundary_realignment = re.compile(rf"[\"')\]}}{_QUOTES}]+?(?:\s+|(?=--)|$)", re.MULTILINE)
     _re_non_word_chars = rf"(?:[)\";}}\]\*:@'\({{\[{_QUOTES}!?])"
 
-    def period_context_re(self):
-        return _unguarded(super().period_context_re())
-
-    def _word_tokenizer_re(self):
-        return _unguarded(super()._word_tokenizer_re())
-
-
-def _unguarded(pattern):
-    """The compiled pattern inside nltk's ReDoS guard: nltk 3.10 wraps its own patterns in a
-    `TimedPattern` that runs each search through a generator under a clock (about 5% of
-    splitting). Same engine, same matches; these patterns are nltk's, not a caller's."""
-    return getattr(pattern, "_rx", pattern)
 
 
 class _RememberingPunkt(PunktSentenceTokenizer):
@@ -297,7 +286,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     if "m." in text or "M." in text:  # a.m., p.m.
         cuts |= _time_cuts(text, sorted(cuts))
         cuts -= _time_keeps(text)
-    if "St." in text or "Ave." in text or "Rd." in text or "Blvd." in text:  # _STREETS
+    if _ANY_STREET.search(text):
         cuts |= _street_cuts(text)
     cuts = _apply_lists(text, cuts)
     spans = []
