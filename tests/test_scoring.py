@@ -1,6 +1,7 @@
 """The fast scorer against its definition: rank-bm25's BM25Okapi, bit for bit."""
 
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -126,6 +127,21 @@ def test_a_dense_question_summed_in_parts_at_once_ranks_bit_for_bit_the_same(
     assert [ranked(q) for q in asked] == want
     with ThreadPoolExecutor(4) as callers:  # several questions at once, each split again
         assert list(callers.map(ranked, asked)) == want
+
+
+def test_a_failing_part_is_reported_after_every_other_part_has_finished():
+    # The parts write into their caller's buffers: none may still run when it moves on.
+    finished = []
+
+    def part(i):
+        if i == 0:
+            raise ValueError("the first part failed")
+        time.sleep(0.2)
+        finished.append(i)
+
+    with pytest.raises(ValueError, match="first part"):
+        scoring._at_once(part, [(0,), (1,), (2,)])
+    assert sorted(finished) == [1, 2]
 
 
 def skipped(scorer, query, k, article_of, articles, cw, aw):
