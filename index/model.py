@@ -10,6 +10,7 @@ import bisect
 import gc
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
 import numpy as np
@@ -131,9 +132,12 @@ class SearchIndex:
         d, s = self.data, self.settings
         key = (float(s.k1), float(s.b), float(s.epsilon))
         if d.score_key != key or not d.scores:
-            passages = score_matrix(self.term_row, d.docs, s.k1, s.b, s.epsilon)
-            articles = score_matrix(self.term_row, merge_docs(d.docs, d.article_start, len(d.terms)),
-                                    s.k1, ARTICLE_B, s.epsilon)
+            with ThreadPoolExecutor(1) as helper:  # at once: compiled passes release the GIL
+                later = helper.submit(lambda: score_matrix(
+                    self.term_row, merge_docs(d.docs, d.article_start, len(d.terms)),
+                    s.k1, ARTICLE_B, s.epsilon))
+                passages = score_matrix(self.term_row, d.docs, s.k1, s.b, s.epsilon)
+                articles = later.result()
             d.scores = {"p_indptr": passages.indptr, "p_docs": passages.docs,
                         "p_contrib": passages.contrib, "a_indptr": articles.indptr,
                         "a_docs": articles.docs, "a_contrib": articles.contrib}

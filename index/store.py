@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -149,6 +150,19 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+#: Arrays written at once: a saved index at a million sentences is 800 MB in 21 files, and
+#: one thread copied them into the page cache at about 600 MB/s.
+WRITERS = 4
+
+
+def _write_array(target: Path, array: np.ndarray) -> None:
+    with open(target, "wb") as handle:
+        np.save(handle, array, allow_pickle=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(target, 0o644)  # readable by the bot's user when another account builds it
+
+
 def save(data: IndexData, path: Path) -> None:
     """Write the arrays to a new folder, then atomically point the manifest at it."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,13 +171,10 @@ def save(data: IndexData, path: Path) -> None:
     folder = path.parent / f"{prefix}{secrets.token_hex(6)}"
     tmp = None
     try:
-        for name, array in _arrays(data).items():
-            target = staging / f"{name}.npy"
-            with open(target, "wb") as handle:
-                np.save(handle, array, allow_pickle=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(target, 0o644)  # readable by the bot's user when another account builds it
+        arrays = _arrays(data)
+        with ThreadPoolExecutor(WRITERS) as writers:  # copying and syncing release the GIL
+            list(writers.map(_write_array, [staging / f"{name}.npy" for name in arrays],
+                             arrays.values()))
         os.chmod(staging, 0o755)
         os.rename(staging, folder)
         manifest = {
