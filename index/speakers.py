@@ -207,7 +207,7 @@ class _Article:
             toks = toks[1:]
         if not toks or _possessive(toks[-1]) or (len(toks) == 1 and toks[0].casefold() in STOPWORDS):
             return None
-        titles = [i for i, t in enumerate(toks) if t.casefold().rstrip(".") in ROLES]  # _key
+        titles = [i for i, t in enumerate(toks) if _key(t) in ROLES]
         last_title = titles[-1] if titles else -1
         name = toks[last_title + 1:]
         while len(name) > 1 and name[0] == "of" and _key(name[1]) in _DEPTS:  # "… of Defense Lloyd Austin"
