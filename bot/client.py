@@ -60,6 +60,8 @@ class QuoteBot(discord.AutoShardedClient):
     Discord recommends): Discord sends each server's interactions to the shard that owns it,
     so processes running different shards share the work and answer each question once."""
 
+    answers_questions = True  # each new index is warmed before it serves
+
     def __init__(self, config: Config, index: SearchIndex, **options) -> None:
         # The bot never joins voice: spare operators discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False

@@ -69,6 +69,7 @@ class Keeper(Protocol):
     index: SearchIndex
     metrics: Metrics
     reloader: Reloader
+    answers_questions: bool  # warm each new index for questions (the writer alone asks none)
 
 
 class Reloader:
@@ -103,7 +104,8 @@ class Reloader:
             self.state = self._state()
             try:
                 index, changed, warnings = await self.worker.run(self._open, settings, old)
-                await self.worker.run(index.warm)
+                if self.client.answers_questions:
+                    await self.worker.run(index.warm)
             except Exception as exc:  # the old index keeps serving
                 self.client.metrics.failed_reloads.inc()
                 log.error("reload (%s) failed, still serving the previous index: %s", why, exc)

@@ -223,8 +223,8 @@ def start(config_path: Path, shards: str | None = None, *, token_needed: bool = 
 
 
 def first_index(config: Config) -> SearchIndex | int:
-    """The index to start with (a reader loads the saved one, a writer builds and saves), warmed;
-    or the exit status when there is none."""
+    """The index to start with (a reader loads the saved one, a writer builds and saves), or
+    the exit status when there is none."""
     try:
         if config.bot.role == "reader":
             index, reason = load_saved(config.index), "the saved index, read only"
@@ -240,7 +240,6 @@ def first_index(config: Config) -> SearchIndex | int:
         return EX_CONFIG
     except KeyboardInterrupt:
         return 0
-    index.warm()  # compile and page in before connecting: compiling holds the GIL
     log.info("index (%s): %s (%d articles, %d passages)", config.bot.role, reason,
              len(index.articles), len(index))
     if config.bot.role == "reader" and index.model_built:
@@ -275,6 +274,7 @@ def run(config_path: Path, shards: str | None = None) -> int:
     index = first_index(config)
     if isinstance(index, int):
         return index
+    index.warm()  # compile and page in before connecting: compiling holds the GIL
     client = QuoteBot(config, index, http_trace=server_errors_logged())
     if failed := serve_metrics(client.metrics, config):
         return failed

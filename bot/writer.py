@@ -26,6 +26,8 @@ log = logging.getLogger("bot.writer")
 class Writer:
     """What the reloader and the feeds need of the bot (config, index, metrics), without a bot."""
 
+    answers_questions = False  # nothing to warm an index for
+
     def __init__(self, config: Config, index: SearchIndex) -> None:
         self.config = config
         self.index = index

@@ -158,7 +158,8 @@ def piece_terms(piece: str) -> tuple[tuple[str, str, int, int], ...]:
     plain = _PLAIN_PIECE.fullmatch(piece)
     if plain and plain.group(1) not in _CAPITALS:
         word = plain.group(1).lower()
-        return () if word in STOPWORDS else ((word, stem(word), 0, plain.end(1)),)
+        term = _term(plain.group(1), word)
+        return () if term is None else ((word, term, 0, plain.end(1)),)
     out = []
     for start, end in _TOKENIZER.span_tokenize(piece):
         for part, s, e in _parts(piece[start:end], start):

@@ -18,7 +18,8 @@ from index.settings import IndexSettings
 async def test_reloads_free_the_indexes_they_replace(seeds_copy, tmp_path):
     settings = replace(IndexSettings(), seeds=seeds_copy, index_path=tmp_path / "index.json")
     index, _ = open_index(settings)
-    client = SimpleNamespace(config=Config(index=settings), index=index, metrics=Metrics())
+    client = SimpleNamespace(config=Config(index=settings), index=index, metrics=Metrics(),
+                             answers_questions=True)
     reloader = Reloader(client)
     replaced = [weakref.ref(index.data)]
     del index

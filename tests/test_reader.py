@@ -40,7 +40,7 @@ async def test_a_reader_serves_a_copy_and_swaps_in_each_new_one(seeds_copy, tmp_
     settings = IndexSettings(seeds=tmp_path / "no-articles-here", index_path=copy)
     index = load_saved(settings)
     config = Config(bot=BotSettings(role="reader"), index=settings)
-    client = SimpleNamespace(config=config, index=index, metrics=Metrics())
+    client = SimpleNamespace(config=config, index=index, metrics=Metrics(), answers_questions=True)
     reloader = Reloader(client)
     try:
         assert search(index, "How many Palestinians are in Rafah?").hits[0].passage.id == "001.13"
