@@ -251,24 +251,56 @@ def _add_rows(indptr, docs, contrib, rows, scores):  # pragma: no cover - compil
 SPLIT_MIN_DOCS = 250_000
 
 
+#: Docs summed at a time by the dense path: their scores (512 KB) stay in the processor's L2
+#: cache while every query row's postings for them are added and their blocks' maxima taken,
+#: where summing the whole part row by row, then zeroing and scanning it, went out to memory
+#: for the scores three times. The postings are read from memory either way, which is why
+#: the gain is modest: dense questions at a million sentences, median, one thread 3.0-3.1 ms
+#: -> 2.3-2.8 ms, two threads 1.5-1.6 -> 1.3-1.5 ms (alternating runs; tiles of 16,384 to
+#: 262,144 docs within noise of each other).
+TILE = 65_536
+
+
 @numba.njit(cache=True, nogil=True)
-def _sum_part(indptr, docs, contrib, rows, scores, block_max, lo, hi):  # pragma: no cover
-    """The dense sum for docs lo:hi (whole blocks): their scores set to what `_add_rows` adds,
-    whatever they held before, and their blocks' highest scores. Each doc still gets its
-    contributions in query order, so the bits are the same; parts share no doc, so threads
-    may each take one at once."""
-    scores[lo:hi] = 0.0
-    for r in rows:
-        start, end = indptr[r], indptr[r + 1]
-        within = docs[start:end]
-        for j in range(start + np.searchsorted(within, lo), start + np.searchsorted(within, hi)):
-            scores[docs[j]] += contrib[j]
-    for b in range(lo // BLOCK, hi // BLOCK):
-        top = scores[b * BLOCK]
-        for d in range(b * BLOCK + 1, (b + 1) * BLOCK):
-            if scores[d] > top:
-                top = scores[d]
-        block_max[b] = top
+def _sum_part(indptr, docs, contrib, rows, scores, block_max, lo, hi, tile):  # pragma: no cover
+    """The dense sum for docs lo:hi (whole blocks), `tile` docs (whole blocks) at a time:
+    their scores set to what `_add_rows` adds, whatever they held before, and their blocks'
+    highest scores. Each doc still gets its contributions in query order, so the bits are
+    the same; parts share no doc, so threads may each take one at once."""
+    at = np.empty(len(rows), dtype=np.int64)  # each row's first posting not yet added
+    for i in range(len(rows)):
+        start, end = indptr[rows[i]], indptr[rows[i] + 1]
+        at[i] = start + np.searchsorted(docs[start:end], lo)
+    for first in range(lo, hi, tile):
+        last = min(hi, first + tile)
+        scores[first:last] = 0.0
+        for i in range(len(rows)):
+            # the row's postings below `last`: no more of them than docs in the tile
+            j, below, above = at[i], at[i], min(indptr[rows[i] + 1], at[i] + last - first)
+            while below < above:
+                middle = (below + above) >> 1
+                if docs[middle] < last:
+                    below = middle + 1
+                else:
+                    above = middle
+            for p in range(j, below):
+                scores[docs[p]] += contrib[p]
+            at[i] = below
+        for b in range(first // BLOCK, last // BLOCK):
+            block_max[b] = _block_max(scores, b * BLOCK)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _block_max(scores, start):  # pragma: no cover - compiled
+    """The highest of scores[start:start + BLOCK], kept four at a time: one running maximum
+    waits on every comparison before it (0.8 ms a million docs; four, 0.4 ms)."""
+    m0, m1, m2, m3 = scores[start], scores[start + 1], scores[start + 2], scores[start + 3]
+    for d in range(start + 4, start + BLOCK, 4):
+        m0 = max(m0, scores[d])
+        m1 = max(m1, scores[d + 1])
+        m2 = max(m2, scores[d + 2])
+        m3 = max(m3, scores[d + 3])
+    return max(max(m0, m1), max(m2, m3))
 
 
 _helpers: ThreadPoolExecutor | None = None
@@ -431,7 +463,7 @@ class Scorer:
         cuts = [len(block_max) * i // parts for i in range(parts + 1)]
         spans = list(zip(cuts[:-1], cuts[1:]))
         _at_once(_sum_part, [(m.indptr, m.docs, m.contrib, rows, summed, block_max,
-                              start * BLOCK, stop * BLOCK) for start, stop in spans])
+                              start * BLOCK, stop * BLOCK, TILE) for start, stop in spans])
         found = _at_once(_best_blocks, [(summed, m.n_docs, article_of, article_scores, cw, aw,
                                          k, block_max, start, stop) for start, stop in spans])
         best = np.concatenate([docs for docs, _ in found])

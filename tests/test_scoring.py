@@ -106,10 +106,12 @@ def test_both_ways_of_ranking_agree_bit_for_bit_with_the_spelled_out_sum():
             assert (best.tolist(), ranking.tolist()) == want, (query, dense)
 
 
-@pytest.mark.parametrize("n_docs, threads", [(5000, 2), (5000, 3), (300, 4)])
+@pytest.mark.parametrize("n_docs, threads, tile", [(5000, 2, scoring.TILE), (5000, 3, 256),
+                                                   (5000, 1, 512), (300, 4, 256)])
 def test_a_dense_question_summed_in_parts_at_once_ranks_bit_for_bit_the_same(
-        monkeypatch, n_docs, threads):
+        monkeypatch, n_docs, threads, tile):
     monkeypatch.setattr(scoring, "SPLIT_MIN_DOCS", 0)  # split even this small corpus
+    monkeypatch.setattr(scoring, "TILE", tile)  # and sum each part a few blocks at a time
     rng = random.Random(f"parts{n_docs}")
     docs = corpus(rng, n_docs)
     matrix = build_matrix(docs, 0.6, 0.3, 0.25)
@@ -127,6 +129,23 @@ def test_a_dense_question_summed_in_parts_at_once_ranks_bit_for_bit_the_same(
     assert [ranked(q) for q in asked] == want
     with ThreadPoolExecutor(4) as callers:  # several questions at once, each split again
         assert list(callers.map(ranked, asked)) == want
+
+
+@pytest.mark.parametrize("tile", [256, 512, 1024, scoring.TILE])
+def test_a_part_summed_tile_by_tile_holds_every_sum_and_block_maximum(tile):
+    rng = random.Random(f"tiles{tile}")
+    docs = corpus(rng, 5000)  # the commonest words are in most docs of every tile
+    m = build_matrix(docs, 0.6, 0.3, 0.25)
+    n = -(-m.n_docs // scoring.BLOCK) * scoring.BLOCK
+    for query in queries(rng, 40):
+        rows = m.rows(query)
+        want = np.zeros(n)
+        scoring._add_rows(m.indptr, m.docs, m.contrib, rows, want)
+        summed, block_max = np.full(n, np.nan), np.full(n // scoring.BLOCK, np.nan)
+        lo, hi = scoring.BLOCK, n  # a part that starts after the first block
+        scoring._sum_part(m.indptr, m.docs, m.contrib, rows, summed, block_max, lo, hi, tile)
+        assert np.array_equal(summed[lo:hi], want[lo:hi]), query
+        assert np.array_equal(block_max[1:], want[lo:].reshape(-1, scoring.BLOCK).max(axis=1))
 
 
 def test_a_failing_part_is_reported_after_every_other_part_has_finished():
