@@ -286,10 +286,11 @@ class _Reading:
         return voice + 3 if self.topic and not self.topic & matched else voice
 
     def share(self, terms: set[str], weights: dict[str, float] | None = None) -> float:
-        """The share of the question's weight these terms carry."""
+        """The share of the question's weight these terms carry, added in the question's order:
+        a set's order changes with the interpreter's hash seed, and so would the last bits."""
         weights = self.weight if weights is None else weights
         total = sum(weights.values())
-        return sum(weights.get(t, 0.0) for t in terms) / total if total else 0.0
+        return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
 
 
 class _Found(NamedTuple):
@@ -415,8 +416,7 @@ def _evidence(index: SearchIndex, q: _Reading, terms: list[str], found: list[_Fo
 def _article_holds(index: SearchIndex, article: int, terms, covered: frozenset[str]) -> set[str]:
     """`index.article_holds(article, terms)`, knowing that the article holds `covered` (the
     terms of a passage of it and its neighbours): only the others are looked for, in the
-    article's passages. The set is built in the order of `terms`, as article_holds builds it,
-    so sums over it come out the same to the last bit."""
+    article's passages."""
     rest = [t for t in terms if t not in covered]
     elsewhere = index.article_holds(article, rest) if rest else set()
     return {t for t in terms if t in covered or t in elsewhere}
