@@ -50,6 +50,15 @@ class BotSettings:
         """One process registers the slash commands: the one running shard 0."""
         return not self.shard_ids or 0 in self.shard_ids
 
+    @property
+    def metrics_port_here(self) -> int:
+        """The port this process serves metrics on: `metrics_port` plus the lowest shard it
+        runs, so that readers sharing one config file (each given its shards on the command
+        line) each get their own; 0 when metrics are off."""
+        if not self.metrics_port or not self.shard_ids:
+            return self.metrics_port
+        return self.metrics_port + min(self.shard_ids)
+
     def shards_label(self) -> str:
         """How logs name this process's shards: "shards 0, 1 of 4" ("" when it runs them all)."""
         if not self.shard_ids:
@@ -135,6 +144,9 @@ def check_shards(settings: BotSettings) -> BotSettings:
         raise ConfigError(f"bot.shard_ids lists a shard twice: {list(ids)}")
     if any(i >= count for i in ids):
         raise ConfigError(f"bot.shard_ids must be below bot.shard_count ({count}): {list(ids)}")
+    if settings.metrics_port_here > 65535:
+        raise ConfigError(f"bot.metrics_port: {settings.metrics_port} plus the lowest shard id "
+                          f"({min(ids)}) is past the last port, 65535")
     return settings
 
 

@@ -251,12 +251,13 @@ def first_index(config: Config) -> SearchIndex | int:
 
 def serve_metrics(metrics: Metrics, config: Config) -> int:
     """Serve the metrics if configured: 0, or the exit status when the port can't be had."""
-    if config.bot.metrics_port:
+    port = config.bot.metrics_port_here
+    if port:
         try:
-            metrics.serve(config.bot.metrics_port)
+            metrics.serve(port)
         except OSError as exc:
-            print(f"error: bot.metrics_port: cannot serve metrics on 127.0.0.1:"
-                  f"{config.bot.metrics_port} ({exc.strerror or exc})", file=sys.stderr)
+            print(f"error: bot.metrics_port: cannot serve metrics on 127.0.0.1:{port} "
+                  f"({exc.strerror or exc})", file=sys.stderr)
             return EX_CONFIG
     return 0
 

@@ -28,6 +28,11 @@ def write_config(folder: Path, extra: str = "", seeds: Path = ROOT / "seeds",
     return config
 
 
+#: Where a test that must stop before connecting points Discord: a closed port on this
+#: machine, so that a bug lets it fail there (and time out) rather than reach discord.com.
+NOWHERE = 'api_base_url = "http://127.0.0.1:9/api/v10"\ngateway_url = "ws://127.0.0.1:9/"\n'
+
+
 def run_bot(config: Path, env_extra: dict[str, str] | None = None, timeout: float = 60,
             command: tuple[str, ...] | list[str] = ("run",)):
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | (env_extra or {})
@@ -301,7 +306,21 @@ def test_a_metrics_port_in_use_exits_78_naming_it(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_bot(write_config(tmp_path, f"metrics_port = {port}\n"), {"DISCORD_TOKEN": TOKEN})
+        result = run_bot(write_config(tmp_path, f"metrics_port = {port}\n{NOWHERE}"),
+                         {"DISCORD_TOKEN": TOKEN}, timeout=30)
+    assert result.returncode == 78
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: bot.metrics_port: cannot serve metrics on 127.0.0.1:{port}")
+
+
+def test_a_process_running_shards_serves_metrics_past_the_port_by_its_lowest_shard(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]  # what the process running shards 2 and 3 needs
+        config = write_config(tmp_path, f"metrics_port = {port - 2}\nshard_count = 4\n{NOWHERE}")
+        result = run_bot(config, {"DISCORD_TOKEN": TOKEN}, timeout=30,
+                         command=("run", "--shards", "2-3"))
     assert result.returncode == 78
     assert result.stderr.strip().splitlines()[-1].startswith(
         f"error: bot.metrics_port: cannot serve metrics on 127.0.0.1:{port}")

@@ -80,6 +80,18 @@ def test_bad_shard_ids_from_the_command_line(text):
         parse_shard_ids(text)
 
 
+def test_each_reader_of_a_shared_config_serves_metrics_on_its_own_port():
+    from bot.config import BotSettings, ConfigError, check_shards
+
+    assert BotSettings(metrics_port=9464).metrics_port_here == 9464  # one process, all shards
+    assert BotSettings(metrics_port=0, shard_count=4, shard_ids=(2, 3)).metrics_port_here == 0
+    ports = [BotSettings(metrics_port=9464, shard_count=4, shard_ids=ids).metrics_port_here
+             for ids in [(0, 1), (3, 2)]]
+    assert ports == [9464, 9466]
+    with pytest.raises(ConfigError, match="bot.metrics_port: 65535 plus the lowest shard id"):
+        check_shards(BotSettings(metrics_port=65535, shard_count=4, shard_ids=(1,)))
+
+
 def test_only_the_process_with_shard_0_registers_commands_and_logs_name_the_shards():
     from bot.config import BotSettings
 
