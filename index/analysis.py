@@ -67,9 +67,7 @@ class Term:
 
 def normalize_word(word: str) -> str:
     """Fold a surface word to the form terms are made from (no stemming)."""
-    word = unicodedata.normalize("NFKC", word).translate(_QUOTE_FOLD).casefold()
-    if not word.isascii():
-        word = _fold_accents(word)
+    word = fold_accents(unicodedata.normalize("NFKC", word).translate(_QUOTE_FOLD).casefold())
     if word.endswith("'s"):
         word = word[:-2]
     elif word.endswith("s'"):
@@ -77,8 +75,10 @@ def normalize_word(word: str) -> str:
     return word.rstrip(".") if _is_initialism(word) else word
 
 
-def _fold_accents(word: str) -> str:
+def fold_accents(word: str) -> str:
     """Letters without their accents (`gospić` as `gospic`): readers type names without them."""
+    if word.isascii():
+        return word
     parts = unicodedata.normalize("NFKD", word)
     return unicodedata.normalize("NFC", "".join(c for c in parts if not unicodedata.combining(c)))
 
@@ -188,7 +188,7 @@ def spans_of(text: str, terms: set[str], words: set[str] | None = None) -> list[
     else:
         pieces = [(m.start(), m.group()) for m in _PIECES.finditer(text)
                   if not words.isdisjoint(_LETTERS.findall(
-                      unicodedata.normalize("NFKC", m.group()).casefold()))]
+                      fold_accents(unicodedata.normalize("NFKC", m.group()).casefold())))]
     return [(start + s, start + e) for start, piece in pieces
             for _, term, s, e in piece_terms(piece) if term in terms]
 

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import rarity
-from .analysis import analyze, analyze_spans, normalize_word, spans_of
+from .analysis import analyze, analyze_spans, fold_accents, normalize_word, spans_of
 from .articles import Article
 from .calendar import MONTH_ABBREVIATIONS, MONTHS, WEEKDAYS
 from .confidence import ANSWER, NONE, UNSURE, ConfidenceModel, Evidence, default_model
@@ -179,18 +179,23 @@ def _speaks(index: SearchIndex, i: int, name: str) -> bool:
     return any(matches_speaker(name, who, aliases) for who in index.data.speakers(i))
 
 
+def _plain_words(text: str) -> list[str]:
+    """The words of `text` in lower case without accents, as names are compared."""
+    return _WORDS.findall(fold_accents(text.casefold()))
+
+
 def _named_saying(index: SearchIndex, i: int, name: str) -> bool:
     """Passage i has `name` (or a title the article gives that speaker: "the Secretary" for
     Austin) as the subject of a speech verb: "Gallant highlighted …", "The Secretary stressed
     …," the Pentagon said; or "…, said Gallant". Being named next to someone else's verb
     ("Austin warned Gallant") is not speaking."""
-    words = _WORDS.findall(index.data.passage_text(i).casefold())
+    words = _plain_words(index.data.passage_text(i))
     if not any(w in _SAID for w in words):
         return False
     aliases = index.speaker_aliases(i)
-    typed = _WORDS.findall(name.casefold())
+    typed = _plain_words(name)
     forms = {tuple(typed), tuple(typed[-1:])} - {()}
-    forms |= {tuple(_WORDS.findall(form.casefold())) for who, names in aliases.items()
+    forms |= {tuple(_plain_words(form)) for who, names in aliases.items()
               if matches_speaker(name, who, aliases) for form in names if len(form) > 3}
     for form in forms:
         n = len(form)
@@ -210,7 +215,7 @@ def _unattributed_speech(index: SearchIndex, i: int) -> bool:
     """Speech whose speaker the rules could not name ("He assured monks that …"): it may be
     the asked speaker's, so it is not ruled out."""
     return not index.data.speakers(i) and any(
-        w in _SAID for w in _WORDS.findall(index.data.passage_text(i).casefold()))
+        w in _SAID for w in _plain_words(index.data.passage_text(i)))
 
 
 def _answer_type(question: str) -> re.Pattern | None:

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .analysis import fold_accents
 from .calendar import MONTHS, WEEKDAYS
 from .stopwords import STOPWORDS
 
 #: Bump when the rules change what speakers are found: saved indexes then rebuild.
-SPEAKERS_VERSION = 2
+SPEAKERS_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,9 @@ _HEADLINE_MARKS = re.compile(r"[“”\"‘]|’(?!\w)")
 
 @lru_cache(maxsize=1 << 16)
 def _norm(text: str) -> str:
-    """Casefolded, possessive and middle initials dropped, "U.S." as "us": the form aliases compare."""
-    words = _NORM_WORDS.findall(text.casefold().replace("’", "'"))
+    """Casefolded without accents ("Pérez" as "perez": readers type names without them),
+    possessive and middle initials dropped, "U.S." as "us": the form aliases compare."""
+    words = _NORM_WORDS.findall(fold_accents(text.casefold()).replace("’", "'"))
     words = [re.sub(r"'s$", "", w).strip(".").replace(".", "") if "." in w or w.endswith("'s") else w
              for w in words]
     return " ".join(w for w in words if len(w) > 1 or w.isdigit())

@@ -208,3 +208,28 @@ def test_a_syndicated_sentence_is_quoted_once_with_both_sources(tmp_path):
     assert hits[0].passage.text == same
     assert [(p.id, a.id) for p, a in hits[0].also] == [("002.2", "002")]
     assert all(h.passage.text != same for h in hits[1:])
+
+
+@pytest.mark.parametrize("asked", ["what did Perez say about the cafe", "What did PÉREZ say?",
+                                   "what did Ana Perez say"])
+def test_names_match_with_or_without_their_accents(tmp_path, asked):
+    """Readers type "Perez" for "Pérez": the speaker is found, and the words are marked."""
+    index = _index_of(tmp_path / "seeds", {
+        "001_a.txt": "Café owners protest\n\nBy Ana Pérez\n\nThe Zürich council met on Monday.\n\n"
+                     "Ana Pérez said the café on the square was closed for the summer.\n\n"
+                     "Pérez told reporters the rent had doubled.\n",
+        "002_b.txt": FILLER})
+    answer = search(index, asked)
+    assert answer.hits, answer.reason
+    top = answer.hits[0]
+    assert top.passage.id in ("001.3", "001.4")
+    assert "Pérez" in [top.passage.text[s:e] for s, e in top.marks]
+
+
+def test_a_speaker_named_after_the_quote_is_found_without_the_accent(tmp_path):
+    index = _index_of(tmp_path / "seeds", {
+        "001_a.txt": "Budget vote\n\nThe budget was passed late, Müller said on Tuesday.\n\n"
+                     "The council approved it with nine votes.\n",
+        "002_b.txt": FILLER})
+    answer = search(index, "what did Muller say about the budget")
+    assert answer.hits and answer.hits[0].passage.id == "001.2", answer.reason
