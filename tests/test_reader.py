@@ -64,6 +64,12 @@ async def test_a_reader_serves_a_copy_and_swaps_in_each_new_one(seeds_copy, tmp_
         assert "Still serving the previous 3 articles" in result.message
         assert sorted(p.name for p in copy.parent.iterdir()) == before  # rebuilt nothing
         assert copy.read_text() == "{ not a manifest"                     # wrote nothing
+
+        newer = json.loads(writer.index_path.read_text()) | {"version": 999}
+        copy.write_text(json.dumps(newer))  # a writer upgraded to a format this reader lacks
+        result = await reloader.reload("saved index changed")
+        assert not result.ok and client.index is served
+        assert "999" in result.message and "Still serving the previous 3 articles" in result.message
         assert not settings.seeds.exists()  # never needed the articles
     finally:
         reloader.worker.close()
