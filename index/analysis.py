@@ -17,7 +17,7 @@ from nltk.tokenize import RegexpTokenizer
 from .stopwords import STOPWORDS
 
 #: Bump when the analyzer changes what terms it makes: saved indexes then rebuild.
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 
 # Order matters: the first alternative that matches wins.
 _TOKEN_PATTERN = r"""
@@ -108,13 +108,24 @@ def stem(word: str) -> str:
     return known if known is not None else _stem(word)
 
 
+# A model or code name: letters, perhaps a hyphen, a number, perhaps one more letter.
+_CODE_NAME = re.compile(r"([^\W\d_]{1,8})-?(\d{1,5})([^\W\d_]?)")
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     """Cached because news vocabularies repeat."""
     word = _IRREGULAR.get(word, word)
     if not word.isalpha():
-        return word
+        return _code_name(word) or word
     return _STEMMER.stem(word)
+
+
+def _code_name(word: str) -> str | None:
+    """"f-35", "f35" and "f-35s" as one term, "f35" (as "mh-17" and "mh17", "covid-19" and
+    "covid19"): readers write these names both ways. None for any other word."""
+    found = (word.endswith("s") and _CODE_NAME.fullmatch(word[:-1])) or _CODE_NAME.fullmatch(word)
+    return "".join(found.groups()) if found else None
 
 
 def _parts(token: str, start: int) -> list[tuple[str, int, int]]:

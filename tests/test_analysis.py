@@ -10,7 +10,7 @@ from index.analysis import analyze, analyze_spans, spans_of
 
 @pytest.mark.parametrize("text, terms", [
     ("Austin Tells Gallant", ["austin", "tell", "gallant"]),
-    ("F-35 and F-15 fighter jets", ["f-35", "f-15", "fighter", "jet"]),
+    ("F-35 and F-15 fighter jets", ["f35", "f15", "fighter", "jet"]),
     ("1.5 million Palestinians", ["1.5", "million", "palestinian"]),
     ("the U.S. and the US", ["u.s", "u.s"]),
     ("precision-guided munitions", ["precis", "guid", "munit"]),
@@ -72,6 +72,16 @@ def test_irregular_verbs_meet_their_base_forms():
     assert analyze("left leave leaving") == ["leav"] * 3
     assert analyze("said say says") == ["say"] * 3
     assert analyze("took take taken") == ["take"] * 3
+
+
+@pytest.mark.parametrize("written", [("F-35", "F35", "F-35s", "f35s"), ("MH-17", "MH17"),
+                                     ("COVID-19", "Covid19"), ("G-7", "G7"), ("B-52s", "B52")])
+def test_a_code_name_is_one_term_however_it_is_written(written):
+    assert len({tuple(analyze(w)) for w in written}) == 1, [analyze(w) for w in written]
+
+
+def test_words_that_are_not_code_names_keep_their_form():
+    assert analyze("the 1990s x-ray F-35A H1N1") == ["1990s", "x-ray", "f35a", "h1n1"]
 
 
 def test_accents_are_folded_so_names_match_as_typed():
