@@ -235,13 +235,22 @@ def _fix_name(index: SearchIndex, name: str, corrections: dict[str, str]) -> str
     for typed in name.split():
         word = normalize_word(typed)
         if word in corrections:
-            words.append(corrections[word])
+            words.append(_cased_like(typed, corrections[word]))
         elif word not in index.vocabulary and (terms := analyze(typed)) and len(terms) == 1 \
                 and terms[0] in index.term_words:
-            words.append(max(index.term_words[terms[0]], key=lambda w: index.vocabulary[w][1]))
+            used = max(index.term_words[terms[0]], key=lambda w: index.vocabulary[w][1])
+            words.append(_cased_like(typed, used))
         else:
             words.append(typed)
     return " ".join(words)
+
+
+def _cased_like(typed: str, word: str) -> str:
+    """`word` (lower case, as the vocabulary keeps words) in the case it was typed in: the
+    name is shown back to the reader ("the articles don't quote the US", not "the us")."""
+    if typed.isupper():
+        return word.upper()
+    return word[:1].upper() + word[1:] if typed[:1].isupper() else word
 
 
 @dataclass(frozen=True)

@@ -233,3 +233,9 @@ def test_a_speaker_named_after_the_quote_is_found_without_the_accent(tmp_path):
         "002_b.txt": FILLER})
     answer = search(index, "what did Muller say about the budget")
     assert answer.hits and answer.hits[0].passage.id == "001.2", answer.reason
+
+
+def test_a_speaker_the_articles_never_quote_is_named_back_as_typed(seed_index):
+    # "U.S." is a form the articles don't use ("US" is): the name shown keeps its capitals.
+    answer = search(seed_index, "what did the U.S. say about F-35 jets")
+    assert answer.hits == () and answer.reason == "The articles don't quote the US on that."
