@@ -172,20 +172,45 @@ class Signals:
             task.add_done_callback(self.reloads.discard)
 
 
+#: How long the connection may take to end once the client is closed, before it is cancelled.
+#: Closing wakes neither discord.py's wait before a gateway reconnect (up to 17 minutes while
+#: Discord is unreachable) nor the wait between two logins (up to `LOGIN_BACKOFF_MAX`); with
+#: `DRAIN_SECONDS` a stop stays within the units' TimeoutStopSec (15 s).
+CLOSE_SECONDS = 3.0
+
+
 async def serve(client: QuoteBot, token: str, reload_at_start: bool = False) -> None:
     """Connect and answer until SIGTERM or SIGINT, then close the connection cleanly.
     `reload_at_start`: a SIGHUP came while starting up; reload once running."""
     keep_long_lived()
-    with Signals(lambda: finish_and_close(client), client.reloader) as signals:
+    connection: asyncio.Task | None = None
+
+    async def connect() -> None:
+        await login(client, token)
+        await client.connect()  # discord.py reconnects the gateway itself, with backoff
+
+    async def stop() -> None:
+        await finish_and_close(client)
+        if connection is not None:
+            _, waiting = await asyncio.wait({connection}, timeout=CLOSE_SECONDS)
+            if waiting:
+                log.info("the connection was waiting to reconnect or log in: stopped")
+                connection.cancel()
+
+    with Signals(stop, client.reloader) as signals:
         if reload_at_start:
             signals.reload("SIGHUP while starting")
-        try:
-            async with client:
-                await login(client, token)
-                await client.connect()  # discord.py reconnects the gateway itself, with backoff
-        except Exception:
+        async with client:
+            connection = asyncio.create_task(connect())
+            try:
+                await asyncio.wait({connection})
+            finally:
+                connection.cancel()  # when serve itself is cancelled; a finished task ignores it
+            if signals.stopping:
+                await signals.stopping[0]
+        if not connection.cancelled() and (failed := connection.exception()) is not None:
             if not signals.stopping:  # a failure of its own: let run() report it
-                raise
+                raise failed
             log.info("stopped while connecting")  # closing mid-login breaks the login: expected
 
 

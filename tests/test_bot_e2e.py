@@ -459,6 +459,33 @@ async def test_sigterm_lets_the_answers_in_flight_finish_and_refuses_new_ones(st
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+class _LongBackoff:
+    """discord.py's reconnect backoff, stuck at its longest kind of wait."""
+
+    def delay(self) -> float:
+        return 600.0
+
+
+async def test_sigterm_stops_the_service_while_it_waits_to_reconnect(start_bot, monkeypatch,
+                                                                      caplog):
+    """Discord gone: discord.py sleeps before each reconnect, longer each time (up to 17
+    minutes), and closing the client does not wake it. A stop must not wait for it."""
+    from bot import service
+
+    monkeypatch.setattr(discord.shard, "ExponentialBackoff", _LongBackoff)
+    async with FakeDiscord(token=TOKEN) as fake:
+        client = await start_bot(fake)
+        await fake.stop()  # Discord goes away: every shard waits 600 s to reconnect
+        await until(lambda: any("Attempting a reconnect" in r.getMessage() for r in caplog.records),
+                    "a reconnect waiting")
+        serving = [t for t in asyncio.all_tasks() if t.get_coro().__name__ == "serve"]
+        started = time.monotonic()
+        os.kill(os.getpid(), signal.SIGTERM)  # the service's own handler takes it
+        await asyncio.wait_for(asyncio.gather(*serving), service.CLOSE_SECONDS + 5)
+        assert time.monotonic() - started < service.CLOSE_SECONDS + 2
+        assert client.is_closed()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
