@@ -122,8 +122,8 @@ def _stem(word: str) -> str:
 
 
 def _code_name(word: str) -> str | None:
-    """"f-35", "f35" and "f-35s" as one term, "f35" (as "mh-17" and "mh17", "covid-19" and
-    "covid19"): readers write these names both ways. None for any other word."""
+    """A code name's one term, however it is written: "f35" for "f-35", "f35" and "f-35s"
+    (as "mh17", "covid19"); readers write these names both ways. None for any other word."""
     found = (word.endswith("s") and _CODE_NAME.fullmatch(word[:-1])) or _CODE_NAME.fullmatch(word)
     return "".join(found.groups()) if found else None
 

@@ -100,7 +100,6 @@ class _CurlyQuoteVars(PunktLanguageVars):
     _re_non_word_chars = rf"(?:[)\";}}\]\*:@'\({{\[{_QUOTES}!?])"
 
 
-
 class _RememberingPunkt(PunktSentenceTokenizer):
     """Punkt that decides each context once. For every period it asks whether the words
     around it ("said. The") hold a sentence break; the answer depends on those words alone

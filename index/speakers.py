@@ -93,8 +93,8 @@ _TOKEN = re.compile(r"\x1f|(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|
                     r"|[A-Z]\.(?=\s)|[\w’'-]+|[^\w\s]")
 # The cheap pre-check: one findall of plain words per passage, then set look-ups.
 _WORDS = re.compile(r"[A-Za-z]+")
-_TRIGGER_WORDS = SPEECH_VERBS | {"according", "According"}
 _SCANNED = SPEECH_VERBS | {"according"}   # what _scan acts on, casefolded
+_TRIGGER_WORDS = _SCANNED | {"According"}  # the same, as a passage's plain words show them
 _ROLE_WORDS = ROLES | {r.capitalize() for r in ROLES}
 _LEAD = re.compile(r"(?:[A-Z][\w’'-]*|[A-Z]\.)(?: (?:of )?(?:[A-Z][\w’'-]*|[A-Z]\.)){0,6}")
 _NORM_WORDS = re.compile(r"[\w'.-]+")
