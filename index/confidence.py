@@ -39,7 +39,8 @@ class Evidence:
     article_cover: float  # share of the question the best passage's whole article holds
     spread: float        # how many articles the ten best passages come from, over how many
                          # they could come from
-    gap: float           # how far the best passage of any other article scores below it (0-1)
+    gap: float           # how far the best passage of any other article (among the best
+                         # `search.RIVALS`) scores below it (0-1)
     type_missing: float  # 1 when a "how many" / "when" question finds no passage with a
                          # number or a time (a rule, not a feature: see `grade`)
     terms: float         # how many distinct words the question searched for
