@@ -166,6 +166,7 @@ class SearchIndex:
         self.term_words  # noqa: B018 - built now, not on the first question
         self.scorer.term_max  # noqa: B018
         self.scorer.common_bits  # noqa: B018
+        self.scorer.dense_rows  # noqa: B018
         rarity.warm()
         if len(self):
             self.coverage([0], probe)  # compile

@@ -132,10 +132,15 @@ def test_a_dense_question_summed_in_parts_at_once_ranks_bit_for_bit_the_same(
 
 
 @pytest.mark.parametrize("tile", [256, 512, 1024, scoring.TILE])
-def test_a_part_summed_tile_by_tile_holds_every_sum_and_block_maximum(tile):
+@pytest.mark.parametrize("share", [1 / 3, 1 / 50, 1.0])  # common rows doc by doc, or none
+def test_a_part_summed_tile_by_tile_holds_every_sum_and_block_maximum(monkeypatch, tile, share):
+    monkeypatch.setattr(scoring, "DENSE_SHARE", share)
     rng = random.Random(f"tiles{tile}")
     docs = corpus(rng, 5000)  # the commonest words are in most docs of every tile
     m = build_matrix(docs, 0.6, 0.3, 0.25)
+    d = scoring.dense_rows(m)
+    df = np.diff(m.indptr)
+    assert (d.slot >= 0).tolist() == (df > share * m.n_docs).tolist()
     n = -(-m.n_docs // scoring.BLOCK) * scoring.BLOCK
     for query in queries(rng, 40):
         rows = m.rows(query)
@@ -143,7 +148,8 @@ def test_a_part_summed_tile_by_tile_holds_every_sum_and_block_maximum(tile):
         scoring._add_rows(m.indptr, m.docs, m.contrib, rows, want)
         summed, block_max = np.full(n, np.nan), np.full(n // scoring.BLOCK, np.nan)
         lo, hi = scoring.BLOCK, n  # a part that starts after the first block
-        scoring._sum_part(m.indptr, m.docs, m.contrib, rows, summed, block_max, lo, hi, tile)
+        scoring._sum_part(m.indptr, m.docs, m.contrib, d.slot, d.classes, d.values, rows, summed,
+                          block_max, lo, hi, tile)
         assert np.array_equal(summed[lo:hi], want[lo:hi]), query
         assert np.array_equal(block_max[1:], want[lo:].reshape(-1, scoring.BLOCK).max(axis=1))
 
