@@ -167,6 +167,7 @@ class SearchIndex:
         self.scorer.term_max  # noqa: B018
         self.scorer.common_bits  # noqa: B018
         self.scorer.dense_rows  # noqa: B018
+        self.article_scorer.dense_rows  # noqa: B018
         rarity.warm()
         if len(self):
             self.coverage([0], probe)  # compile

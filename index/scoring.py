@@ -237,14 +237,6 @@ BLOCK = 256
 FIRST_BLOCKS = 48
 
 
-@numba.njit(cache=True, nogil=True)
-def _add_rows(indptr, docs, contrib, rows, scores):  # pragma: no cover - compiled
-    """scores[d] += contribution, row by row in query order, for every posting."""
-    for r in rows:
-        for j in range(indptr[r], indptr[r + 1]):
-            scores[docs[j]] += contrib[j]
-
-
 #: Below this many docs a question is not split between threads: handing the parts over
 #: costs more than it saves (the synthetic benchmark's dense questions on 2 cores, median:
 #: 100,000 docs 0.60 ms in one thread, 0.66 ms in two; 1,000,000 docs 4.1-4.4 ms, 2.4-2.5).
@@ -303,8 +295,8 @@ def dense_rows(m: ScoreMatrix) -> DenseRows:
 def _sum_part(indptr, docs, contrib, slot, classes, values, rows, scores, block_max, lo, hi,
               tile):  # pragma: no cover - compiled
     """The dense sum for docs lo:hi (whole blocks), `tile` docs (whole blocks) at a time:
-    their scores set to what `_add_rows` adds, whatever they held before, and their blocks'
-    highest scores. Rows kept doc by doc (`DenseRows`: slot, classes, values) are added from
+    their scores set to the sum of their contributions, whatever they held before, and their
+    blocks' highest scores. Rows kept doc by doc (`DenseRows`: slot, classes, values) are added from
     there. Each doc still gets its contributions in query order, so the bits are the same;
     parts share no doc, so threads may each take one at once."""
     at = np.empty(len(rows), dtype=np.int64)  # each row's first posting not yet added
@@ -541,11 +533,15 @@ class Scorer:
         return common_bits(np.diff(m.indptr), m.by_doc.ptr, m.by_doc.terms)
 
     def scores(self, query: list[str]) -> np.ndarray:
-        """Every doc's score: what `BM25Okapi.get_scores(query)` returns."""
-        m = self.matrix
-        out = np.zeros(m.n_docs)
-        _add_rows(m.indptr, m.docs, m.contrib, m.rows(query), out)
-        return out
+        """Every doc's score: what `BM25Okapi.get_scores(query)` returns. Summed as the dense
+        path sums, in one part: the commonest terms from `dense_rows` (the article scores
+        every question needs at a million sentences, median 0.35 -> 0.15 ms)."""
+        m, d = self.matrix, self.dense_rows
+        n_blocks = -(-m.n_docs // BLOCK)
+        out = np.empty(n_blocks * BLOCK)
+        _sum_part(m.indptr, m.docs, m.contrib, d.slot, d.classes, d.values, m.rows(query), out,
+                  np.empty(n_blocks), 0, len(out), TILE)
+        return out[:m.n_docs]
 
     def _skipping(self, rows: np.ndarray, k: int, article_start: np.ndarray,
                   article_scores: np.ndarray, cw: float, aw: float,

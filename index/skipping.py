@@ -140,7 +140,7 @@ def _rare_docs(indptr, docs, contrib, rows, bit, n):  # pragma: no cover - compi
 
 @numba.njit(cache=True, nogil=True)
 def _bm25(x, rows, ptr, terms, tf, idf, norm, k1):  # pragma: no cover - compiled
-    """Doc x's score from its own terms, added in query order as `scoring._add_rows` adds."""
+    """Doc x's score from its own terms, added in query order as the postings are added."""
     s = 0.0
     for r in rows:
         for j in range(ptr[x], ptr[x + 1]):
