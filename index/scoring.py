@@ -565,9 +565,11 @@ class Scorer:
         term_max = self.term_max[rows]
         if term_max[bit >= 0].clip(0).sum() >= term_max[bit < 0].max():
             return None  # the common words can outweigh the rare: their passages may rank
+        parts = self.threads if m.n_docs >= SPLIT_MIN_DOCS else 1
         best, value, bm25, complete = best_skipping(
             m.indptr, m.docs, m.contrib, rows, bit, term_max, doc_bits, doc_byte,
-            f.ptr, f.terms, f.tf, w.idf, w.norm, w.k1, article_start, article_scores, cw, aw, k)
+            f.ptr, f.terms, f.tf, w.idf, w.norm, w.k1, article_start, article_scores, cw, aw, k,
+            parts, _at_once)
         return (best, value, bm25) if complete else None
 
     def top(self, query: list[str], k: int, article_of: np.ndarray, article_scores: np.ndarray,

@@ -46,12 +46,13 @@ FIRST_ROUND = 64
 RARE_SHARE = 1 / 20
 
 #: Past this many passages whose bound from the bytes reaches the bar after the first round,
-#: adding up every posting is likely quicker (measured: 4.6 ms at 8,000, 2.2 at 3,000).
+#: in one part (parts run at once), adding up every posting is likely quicker (measured, in
+#: one part: 4.6 ms at 8,000, 2.2 at 3,000).
 MOST_CHOSEN = 4096
 
 #: Past this many articles whose score alone could lift a passage without rare words over
 #: the bar, adding up every posting is quicker; past this many after the first round (the
-#: bar only rises), it is likely to be.
+#: bar only rises; in one part), it is likely to be.
 MOST_ARTICLES = 256
 FAR_ARTICLES = 4096
 
@@ -218,22 +219,56 @@ def _kth_highest(values, count):  # pragma: no cover - compiled
     return top[min(count, len(values)) - 1] if len(values) else np.inf
 
 
-@numba.njit(cache=True, nogil=True)
 def best_skipping(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte, ptr, terms,
-                  tf, idf, norm, k1, article_start, article_scores, cw, aw,
-                  k):  # pragma: no cover - compiled
+                  tf, idf, norm, k1, article_start, article_scores, cw, aw, k, parts=1,
+                  run=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """(docs, ranking scores, bm25 scores, complete) of the k best docs as `scoring._best`
     ranks them (docs article_start[a]:article_start[a+1] make article a). Of the rows with
     a common `bit` (>= 0), only the highest contributions (`term_max`) and the docs' bits
     are read, never the postings. Exact scores come from each doc's terms (ptr, terms, tf)
     and the weights (idf, norm, k1). When `complete` is False, a doc left out might have
-    ranked: the result must not be used."""
-    n = len(ptr) - 1
+    ranked: the result must not be used.
+
+    After a first round sets a bar, the rare docs (and the articles) are taken in `parts`
+    that share none, each ranked into its own copy of the first round's list: a doc among
+    the k best of all is among the k best of its part. `run(fn, calls)` returns fn(*call)
+    for each call, in order; `scoring` runs the parts at once on its threads."""
+    start = _first_round(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte, ptr,
+                         terms, tf, idf, norm, k1, article_start, article_scores, cw, aw, k)
+    rare, rare_parts, top, upper, by_byte, first, best, value, bm25, size, far, ok = start
+    if not ok:
+        return best[:size], value[:size], bm25[:size], False
+    parts = max(1, min(parts, len(rare)))
+    cuts = [len(rare) * p // parts for p in range(parts + 1)]
+    # a part's articles begin with its first rare doc's (the first part's, with the first)
+    article_cuts = [0] + [int(np.searchsorted(article_start, rare[c], side="right")) - 1
+                          for c in cuts[1:-1]] + [len(article_scores)]
+    calls = [(cuts[p], cuts[p + 1], article_cuts[p], article_cuts[p + 1], rare, rare_parts,
+              top, upper, by_byte, first, best, value, bm25, size, far, rows, bit, doc_bits,
+              doc_byte, ptr, terms, tf, idf, norm, k1, article_start, article_scores, cw, aw)
+             for p in range(parts)]
+    found = (run or (lambda fn, calls: [fn(*call) for call in calls]))(_rest, calls)
+    if not all(complete for *_, complete in found):
+        return best[:size], value[:size], bm25[:size], False
+    if len(found) == 1:
+        return found[0]
+    docs, ranking, scores = (np.concatenate([f[n] for f in found]) for n in range(3))
+    _, once = np.unique(docs, return_index=True)  # the first round's docs are in every part
+    order = once[np.lexsort((docs[once], -ranking[once]))][:k]  # by score, then doc
+    return docs[order], ranking[order], scores[order], True
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_round(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte, ptr, terms,
+                 tf, idf, norm, k1, article_start, article_scores, cw, aw,
+                 k):  # pragma: no cover - compiled
+    """The rare docs and their bounds, and the k best of the FIRST_ROUND with the highest;
+    ok is False when that sets no bar or too many articles could still lift a doc over it."""
     top = np.zeros(len(rows))  # what each common query position adds to a bound
     for i in range(len(rows)):
         if bit[i] >= 0:
             top[i] = max(0.0, term_max[i])
-    rare, parts = _rare_docs(indptr, docs, contrib, rows, bit, n)
+    rare, parts = _rare_docs(indptr, docs, contrib, rows, bit, len(ptr) - 1)
     upper = np.empty(len(rare))  # each rare doc's bound, from its byte
     for j in range(len(rare)):
         upper[j] = _rare_bound(j, doc_byte[rare[j]], IN_BYTE, parts, bit, top)
@@ -255,14 +290,27 @@ def best_skipping(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte
                                 article_scores, cw, aw, best, value, bm25, size)
     ceiling = _common_bound(np.int64(0), 0, bit, top)  # of any doc without a rare term
     far = ceiling + cw * ceiling + cw * ceiling
-    if size < k or np.sum(far + aw * article_scores >= value[k - 1]) > FAR_ARTICLES:
-        return best[:size], value[:size], bm25[:size], False
-    # Then each rare doc, and doc beside one, whose bound from the bytes reaches that bar
-    # (a rare doc's as found, any other's by its byte) ...
-    chosen = np.empty((3 * len(rare), 3), dtype=np.int64)  # doc, rare doc, article
+    ok = size == k and np.sum(far + aw * article_scores >= value[k - 1]) <= FAR_ARTICLES
+    return rare, parts, top, upper, by_byte, first, best, value, bm25, size, far, ok
+
+
+@numba.njit(cache=True, nogil=True)
+def _rest(lo, hi, a_lo, a_hi, rare, parts, top, upper, by_byte, first, best, value, bm25, size,
+          far, rows, bit, doc_bits, doc_byte, ptr, terms, tf, idf, norm, k1, article_start,
+          article_scores, cw, aw):  # pragma: no cover - compiled
+    """After the first round, rare docs lo:hi and the docs beside them, and the docs of
+    articles a_lo:a_hi far from every rare doc, ranked into a copy of its list."""
+    best, value, bm25 = best.copy(), value.copy(), bm25.copy()
+    k = len(best)
+    n = len(ptr) - 1
+    # Each rare doc, and doc beside one, whose bound from the bytes reaches the bar (a rare
+    # doc's as found, any other's by its byte) ...
+    chosen = np.empty((3 * (hi - lo), 3), dtype=np.int64)  # doc, rare doc, article
     m = 0
     a = 0
-    for i in range(len(rare)):
+    if lo < hi:  # walked along with the docs from the article before the first
+        a = max(0, np.searchsorted(article_start, rare[lo] - 1, side="right") - 1)
+    for i in range(lo, hi):
         d = rare[i]
         prev = rare[i - 1] if i > 0 else -3
         nxt = rare[i + 1] if i + 1 < len(rare) else n + 3
@@ -295,7 +343,7 @@ def best_skipping(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte
     # A doc far from every rare one holds common terms only, as do its neighbours: its
     # ranking score is at most `far` plus its article's share. Only in articles whose share
     # lifts that to the k-th best are such docs bounded one by one.
-    lifted = np.flatnonzero(far + aw * article_scores >= value[k - 1])
+    lifted = a_lo + np.flatnonzero(far + aw * article_scores[a_lo:a_hi] >= value[k - 1])
     if len(lifted) > MOST_ARTICLES:
         return best[:size], value[:size], bm25[:size], False
     for a in lifted:

@@ -170,7 +170,7 @@ def test_a_failing_part_is_reported_after_every_other_part_has_finished():
     assert sorted(finished) == [1, 2]
 
 
-def skipped(scorer, query, k, article_of, articles, cw, aw):
+def skipped(scorer, query, k, article_of, articles, cw, aw, parts=1, run=None):
     """`skipping.best_skipping` for a query, over the scorer's matrix and its docs."""
     m, w = scorer.matrix, scorer.matrix.weights
     bit_of, bits, byte = scorer.common_bits
@@ -179,11 +179,12 @@ def skipped(scorer, query, k, article_of, articles, cw, aw):
     return skipping.best_skipping(m.indptr, m.docs, m.contrib, rows, bit_of[rows],
                                   scorer.term_max[rows], bits, byte, m.by_doc.ptr,
                                   m.by_doc.terms, m.by_doc.tf, w.idf, w.norm, w.k1, starts,
-                                  articles, cw, aw, k)
+                                  articles, cw, aw, k, parts, run)
 
 
-@pytest.mark.parametrize("k1, b, epsilon", [(0.6, 0.3, 0.25), (1.2, 0.0, 1.0)])
-def test_skipping_the_common_words_postings_ranks_bit_for_bit_the_same(k1, b, epsilon):
+@pytest.mark.parametrize("k1, b, epsilon, parts", [(0.6, 0.3, 0.25, 1), (1.2, 0.0, 1.0, 1),
+                                                   (0.6, 0.3, 0.25, 2), (1.2, 0.0, 1.0, 3)])
+def test_skipping_the_common_words_postings_ranks_bit_for_bit_the_same(k1, b, epsilon, parts):
     rng = random.Random(f"skip{k1}")
     docs = corpus(rng, 6000)  # 2000 words: the 64 commonest get bits, the rest are rare
     scorer = Scorer(build_matrix(docs, k1, b, epsilon))
@@ -192,12 +193,31 @@ def test_skipping_the_common_words_postings_ranks_bit_for_bit_the_same(k1, b, ep
     complete = 0
     for query in queries(rng, 300):
         want = reference_ranking(scorer.scores(query), article_of, articles, 0.1, 0.2, 20)
-        best, ranking, bm25, done = skipped(scorer, query, 20, article_of, articles, 0.1, 0.2)
+        best, ranking, bm25, done = skipped(scorer, query, 20, article_of, articles, 0.1, 0.2,
+                                            parts, scoring._at_once)  # parts at once
         if done:
             complete += 1
             assert (best.tolist(), ranking.tolist()) == want, query
             assert np.array_equal(bm25, scorer.scores(query)[best])
     assert complete > 60  # the rest fall back to adding up every posting
+
+
+def test_a_question_skipped_in_parts_ranks_as_in_one_with_articles_cut_anywhere():
+    rng = random.Random("skip-parts")
+    docs = corpus(rng, 3000)
+    scorer = Scorer(build_matrix(docs, 0.6, 0.3, 0.25))
+    article_of = np.sort(rng.choices(range(200), k=3000))  # articles of every length
+    article_of = np.unique(article_of, return_inverse=True)[1]  # numbered with none empty
+    articles = np.array([rng.random() * 20 for _ in range(article_of[-1] + 1)])  # lifting
+    compared = 0
+    for query in queries(rng, 200):
+        one = skipped(scorer, query, 10, article_of, articles, 0.3, 0.2)
+        for parts in (2, 5):
+            many = skipped(scorer, query, 10, article_of, articles, 0.3, 0.2, parts)
+            if one[3] and many[3]:
+                compared += 1
+                assert [a.tolist() for a in many[:3]] == [a.tolist() for a in one[:3]], query
+    assert compared > 50
 
 
 def test_skipping_holds_with_negative_contributions():
