@@ -274,7 +274,7 @@ class DenseRows:
 
 def dense_rows(m: ScoreMatrix) -> DenseRows:
     """`DenseRows` of the term rows in more than DENSE_SHARE of the docs (each takes two
-    bytes a doc, less than a third of its postings' twelve bytes a posting)."""
+    bytes a doc, less than half of its postings' twelve bytes a posting)."""
     df = np.diff(m.indptr)
     tables = {}
     for r in np.flatnonzero(df > DENSE_SHARE * m.n_docs).tolist():
@@ -296,9 +296,9 @@ def _sum_part(indptr, docs, contrib, slot, classes, values, rows, scores, block_
               tile):  # pragma: no cover - compiled
     """The dense sum for docs lo:hi (whole blocks), `tile` docs (whole blocks) at a time:
     their scores set to the sum of their contributions, whatever they held before, and their
-    blocks' highest scores. Rows kept doc by doc (`DenseRows`: slot, classes, values) are added from
-    there. Each doc still gets its contributions in query order, so the bits are the same;
-    parts share no doc, so threads may each take one at once."""
+    blocks' highest scores. Rows kept doc by doc (`DenseRows`: slot, classes, values) are
+    added from there. Each doc still gets its contributions in query order, so the bits are
+    the same; parts share no doc, so threads may each take one at once."""
     at = np.empty(len(rows), dtype=np.int64)  # each row's first posting not yet added
     for i in range(len(rows)):
         start, end = indptr[rows[i]], indptr[rows[i] + 1]
@@ -420,9 +420,9 @@ def _best_blocks(scores, n, article_of, article_scores, cw, aw, k, block_max, st
 def _rank_block(scores, n, article_of, article_scores, cw, aw, b, near, best_article, best,
                 value, size):  # pragma: no cover - compiled
     """Rank the docs of block b into the sorted top list (best, value); returns its new size.
-    Once the list is full, a doc whose own score cannot reach its last even beside the
-    block's best (`near`) in its best article is passed over unread: the bound is the same
-    sum over values at least as large, so it holds exactly.
+    Once the list is full, a doc whose own score cannot reach the list's last even beside
+    the block's best (`near`) in its best article is passed over unread: the bound is the
+    same sum over values at least as large, so it holds exactly.
 
     The ranking step is `_best`'s, written out again on purpose: as a shared compiled helper
     it made the slowest questions at a million sentences twice as slow (p99 4.3 -> 10 ms)."""
