@@ -476,8 +476,13 @@ class Scorer:
 
     def __init__(self, matrix: ScoreMatrix, threads: int = 1):
         self.matrix = matrix
-        self.threads = max(1, threads)  # how many parts a dense question is summed in at once
+        self.threads = max(1, threads)  # how many parts a question may be worked in at once
         self._local = threading.local()
+
+    def _parts(self) -> int:
+        """How many parts a question is worked in at once: `threads`, unless the docs are
+        too few for handing parts over to pay."""
+        return self.threads if self.matrix.n_docs >= SPLIT_MIN_DOCS else 1
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
         local = self._local
@@ -505,7 +510,7 @@ class Scorer:
         read their neighbours' scores across its edges), and the parts' best merged."""
         m = self.matrix
         summed, block_max = self._dense_buffers()
-        parts = self.threads if m.n_docs >= SPLIT_MIN_DOCS else 1
+        parts = self._parts()
         cuts = [len(block_max) * i // parts for i in range(parts + 1)]
         spans = list(zip(cuts[:-1], cuts[1:]))
         d = self.dense_rows
@@ -565,11 +570,10 @@ class Scorer:
         term_max = self.term_max[rows]
         if term_max[bit >= 0].clip(0).sum() >= term_max[bit < 0].max():
             return None  # the common words can outweigh the rare: their passages may rank
-        parts = self.threads if m.n_docs >= SPLIT_MIN_DOCS else 1
         best, value, bm25, complete = best_skipping(
             m.indptr, m.docs, m.contrib, rows, bit, term_max, doc_bits, doc_byte,
             f.ptr, f.terms, f.tf, w.idf, w.norm, w.k1, article_start, article_scores, cw, aw, k,
-            parts, _at_once)
+            self._parts(), _at_once)
         return (best, value, bm25) if complete else None
 
     def top(self, query: list[str], k: int, article_of: np.ndarray, article_scores: np.ndarray,

@@ -348,13 +348,11 @@ def search(index: SearchIndex, question: str, k: int | None = None,
     hits = _byline_hits(index, terms, k) if q.byline else {}
     enough = max(2 * k, EVIDENCE_DEPTH)  # to choose k from and judge them by, however many k is
     sifting = q.strict or q.expects  # candidates are passed over until enough are found
-    # zip takes a row's coverage before the loop looks at it: hence the one more
-    looked_at = enough + 1
-    candidates = index.best(terms, CANDIDATES if sifting else max(RIVALS, looked_at + len(hits)))
+    candidates = index.best(terms, CANDIDATES if sifting else max(RIVALS, enough + 1 + len(hits)))
     rows, scores, bm25s = (a.tolist() for a in candidates)
     articles = index.article_row[candidates[0]].tolist()
-    if sifting:
-        looked_at = len(rows)
+    # zip takes a row's coverage before the loop looks at it: hence the one more
+    looked_at = len(rows) if sifting else enough + 1
     found: list[_Found] = []
     for i, article, score, bm25, (matched, covered) in zip(
             rows, articles, scores, bm25s, _coverage(index, rows, terms, looked_at)):

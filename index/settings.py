@@ -38,8 +38,8 @@ class IndexSettings:
 
     @property
     def threads(self) -> int:
-        """Threads a question's dense sum is split over: `search_threads`, or when it is 0
-        one per core, at most `AUTO_THREADS`."""
+        """Threads a question's ranking is split over (the dense sum, skipping):
+        `search_threads`, or when it is 0 one per core, at most `AUTO_THREADS`."""
         return self.search_threads or min(AUTO_THREADS, os.cpu_count() or 1)
 
     def check(self) -> "IndexSettings":
