@@ -172,10 +172,12 @@ class SearchIndex:
         if len(self):
             self.coverage([0], probe)  # compile
         df = np.diff(self.scorer.matrix.indptr)
-        mixed = [d.terms[int(np.argmax(df))], d.terms[int(np.argmin(df))]] if len(df) else []
+        rare = int(np.argmin(np.where(df >= 2, df, len(self) + 1))) if len(df) else 0
+        mixed = [d.terms[int(np.argmax(df))], d.terms[rare]] if len(df) else []
         no_articles = np.zeros(len(self.article_ids))
         for query in (probe, mixed):  # every way of ranking gets compiled: one term, and a
-            for dense in (False, True):  # common and a rare one (`skipping`)
+            for dense in (False, True):  # common and a rare one in two docs (`skipping`, in
+                # as many parts as the docs allow)
                 self.scorer.top(query, 1, self.article_row, no_articles, dense=dense,
                                 article_start=d.article_start)
         self.best(probe, 1)

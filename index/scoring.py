@@ -12,15 +12,14 @@ numpy's unstable argsort.
 
 from __future__ import annotations
 
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import cached_property
 
 import numba
 import numpy as np
 
+from . import threads
 from .skipping import RARE_SHARE, best_skipping, common_bits
 from .weights import Weights, bm25_weights, contributions
 
@@ -238,9 +237,10 @@ FIRST_BLOCKS = 48
 
 
 #: Below this many docs a question is not split between threads: handing the parts over
-#: costs more than it saves (the synthetic benchmark's dense questions on 2 cores, median:
-#: 100,000 docs 0.60 ms in one thread, 0.66 ms in two; 1,000,000 docs 4.1-4.4 ms, 2.4-2.5).
-SPLIT_MIN_DOCS = 250_000
+#: costs more than it saves (the synthetic benchmark's dense questions on 2 cores, ranked
+#: any way, median of three runs each: 30,000 docs 0.17 ms in one part, 0.18 in two;
+#: 100,000 docs 0.36-0.38 ms and 0.29-0.30).
+SPLIT_MIN_DOCS = 50_000
 
 
 #: Docs summed at a time by the dense path: their scores (512 KB) stay in the processor's L2
@@ -341,30 +341,25 @@ def _block_max(scores, start):  # pragma: no cover - compiled
     return max(max(m0, m1), max(m2, m3))
 
 
-_helpers: ThreadPoolExecutor | None = None
-_helpers_lock = threading.Lock()
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _sum_parts(indptr, docs, contrib, slot, classes, values, rows, scores, block_max, starts,
+               stops, tile):  # pragma: no cover - compiled
+    """`_sum_part` of docs starts[p]:stops[p] for every part p, the parts at once."""
+    for p in numba.prange(len(starts)):
+        _sum_part(indptr, docs, contrib, slot, classes, values, rows, scores, block_max,
+                  starts[p], stops[p], tile)
 
 
-def _helper_pool() -> ThreadPoolExecutor:
-    """One pool of helper threads for every scorer in the process (indexes come and go on
-    reload; their threads should not)."""
-    global _helpers
-    with _helpers_lock:
-        if _helpers is None:
-            _helpers = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
-                                          thread_name_prefix="bm25-part")
-        return _helpers
-
-
-def _at_once(fn, calls: list[tuple]) -> list:
-    """fn(*args) for each args in `calls`, the first in this thread and the rest on helper
-    threads, all at once (compiled loops release the GIL); results in call order."""
-    others = [_helper_pool().submit(fn, *args) for args in calls[1:]]
-    try:
-        first = fn(*calls[0])
-    finally:
-        wait(others)  # none may still write into buffers its caller goes on to reuse
-    return [first] + [part.result() for part in others]
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _best_parts(scores, n, article_of, article_scores, cw, aw, k, block_max, starts, stops, best,
+                value):  # pragma: no cover - compiled
+    """`_best_blocks` of blocks starts[p]:stops[p] for every part p, the parts at once, into
+    row p of best and value (which the caller fills with -1 and -inf: rows may end short)."""
+    for p in numba.prange(len(starts)):
+        docs, ranking = _best_blocks(scores, n, article_of, article_scores, cw, aw, k,
+                                     block_max, starts[p], stops[p])
+        best[p, :len(docs)] = docs
+        value[p, :len(docs)] = ranking
 
 
 @numba.njit(cache=True, nogil=True)
@@ -481,8 +476,10 @@ class Scorer:
 
     def _parts(self) -> int:
         """How many parts a question is worked in at once: `threads`, unless the docs are
-        too few for handing parts over to pay."""
-        return self.threads if self.matrix.n_docs >= SPLIT_MIN_DOCS else 1
+        too few for handing parts over to pay, or the parts could not run at once here."""
+        if self.threads == 1 or self.matrix.n_docs < SPLIT_MIN_DOCS:
+            return 1
+        return self.threads if threads.available() else 1
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
         local = self._local
@@ -505,22 +502,27 @@ class Scorer:
     def _dense_top(self, rows: np.ndarray, k: int, article_of: np.ndarray,
                    article_scores: np.ndarray, cw: float, aw: float,
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`top` by adding up every posting, the docs split into `threads` parts of whole
+        """`top` by adding up every posting, the docs split into `_parts()` parts of whole
         blocks: every part is summed at once, then every part ranked at once (a part's docs
         read their neighbours' scores across its edges), and the parts' best merged."""
-        m = self.matrix
+        m, d = self.matrix, self.dense_rows
         summed, block_max = self._dense_buffers()
         parts = self._parts()
-        cuts = [len(block_max) * i // parts for i in range(parts + 1)]
-        spans = list(zip(cuts[:-1], cuts[1:]))
-        d = self.dense_rows
-        _at_once(_sum_part, [(m.indptr, m.docs, m.contrib, d.slot, d.classes, d.values, rows,
-                              summed, block_max, start * BLOCK, stop * BLOCK, TILE)
-                             for start, stop in spans])
-        found = _at_once(_best_blocks, [(summed, m.n_docs, article_of, article_scores, cw, aw,
-                                         k, block_max, start, stop) for start, stop in spans])
-        best = np.concatenate([docs for docs, _ in found])
-        value = np.concatenate([ranking for _, ranking in found])
+        if parts == 1:
+            _sum_part(m.indptr, m.docs, m.contrib, d.slot, d.classes, d.values, rows, summed,
+                      block_max, 0, len(summed), TILE)
+            best, value = _best_blocks(summed, m.n_docs, article_of, article_scores, cw, aw, k,
+                                       block_max, 0, len(block_max))
+            return best, value, summed[best]
+        cuts = np.arange(parts + 1) * len(block_max) // parts
+        threads.use(parts)
+        _sum_parts(m.indptr, m.docs, m.contrib, d.slot, d.classes, d.values, rows, summed,
+                   block_max, cuts[:-1] * BLOCK, cuts[1:] * BLOCK, TILE)
+        best, value = np.full((parts, k), -1, dtype=np.int64), np.full((parts, k), -np.inf)
+        _best_parts(summed, m.n_docs, article_of, article_scores, cw, aw, k, block_max,
+                    cuts[:-1], cuts[1:], best, value)
+        found = best >= 0
+        best, value = best[found], value[found]
         order = np.lexsort((best, -value))[:k]  # as `_best` orders: score, then doc
         return best[order], value[order], summed[best[order]]
 
@@ -573,7 +575,7 @@ class Scorer:
         best, value, bm25, complete = best_skipping(
             m.indptr, m.docs, m.contrib, rows, bit, term_max, doc_bits, doc_byte,
             f.ptr, f.terms, f.tf, w.idf, w.norm, w.k1, article_start, article_scores, cw, aw, k,
-            self._parts(), _at_once)
+            self._parts())
         return (best, value, bm25) if complete else None
 
     def top(self, query: list[str], k: int, article_of: np.ndarray, article_scores: np.ndarray,

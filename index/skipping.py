@@ -28,6 +28,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from . import threads
 from .weights import contribution
 
 #: How many of the commonest words get a bit in every passage (the bits of an int64) ...
@@ -220,8 +221,8 @@ def _kth_highest(values, count):  # pragma: no cover - compiled
 
 
 def best_skipping(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte, ptr, terms,
-                  tf, idf, norm, k1, article_start, article_scores, cw, aw, k, parts=1,
-                  run=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+                  tf, idf, norm, k1, article_start, article_scores, cw, aw, k,
+                  parts=1) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """(docs, ranking scores, bm25 scores, complete) of the k best docs as `scoring._best`
     ranks them (docs article_start[a]:article_start[a+1] make article a). Of the rows with
     a common `bit` (>= 0), only the highest contributions (`term_max`) and the docs' bits
@@ -230,32 +231,57 @@ def best_skipping(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte
     ranked: the result must not be used.
 
     After a first round sets a bar, the rare docs (and the articles) are taken in `parts`
-    that share none, each ranked into its own copy of the first round's list: a doc among
-    the k best of all is among the k best of its part. `run(fn, calls)` returns fn(*call)
-    for each call, in order; `scoring` runs the parts at once on its threads."""
+    that share none, at once on numba's threads (`threads`), each ranked into its own copy
+    of the first round's list: a doc among the k best of all is among the k best of its
+    part."""
     start = _first_round(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte, ptr,
                          terms, tf, idf, norm, k1, article_start, article_scores, cw, aw, k)
     rare, rare_parts, top, upper, by_byte, first, best, value, bm25, size, far, ok = start
     if not ok:
         return best[:size], value[:size], bm25[:size], False
+    shared = (rare, rare_parts, top, upper, by_byte, first, best, value, bm25, size, far, rows,
+              bit, doc_bits, doc_byte, ptr, terms, tf, idf, norm, k1, article_start,
+              article_scores, cw, aw)
     parts = max(1, min(parts, len(rare)))
-    cuts = [len(rare) * p // parts for p in range(parts + 1)]
+    if parts == 1:
+        return _rest(0, len(rare), 0, len(article_scores), *shared)
+    cuts = np.arange(parts + 1) * len(rare) // parts
     # a part's articles begin with its first rare doc's (the first part's, with the first)
-    article_cuts = [0] + [int(np.searchsorted(article_start, rare[c], side="right")) - 1
-                          for c in cuts[1:-1]] + [len(article_scores)]
-    calls = [(cuts[p], cuts[p + 1], article_cuts[p], article_cuts[p + 1], rare, rare_parts,
-              top, upper, by_byte, first, best, value, bm25, size, far, rows, bit, doc_bits,
-              doc_byte, ptr, terms, tf, idf, norm, k1, article_start, article_scores, cw, aw)
-             for p in range(parts)]
-    found = (run or (lambda fn, calls: [fn(*call) for call in calls]))(_rest, calls)
-    if not all(complete for *_, complete in found):
+    article_cuts = np.concatenate(([0], np.searchsorted(article_start, rare[cuts[1:-1]],
+                                                        side="right") - 1,
+                                   [len(article_scores)]))
+    docs = np.full((parts, k), -1, dtype=np.int64)
+    ranking, scores = np.full((parts, k), -np.inf), np.zeros((parts, k))
+    complete = np.zeros(parts, dtype=np.bool_)
+    threads.use(parts)
+    _rest_parts(cuts[:-1], cuts[1:], article_cuts[:-1], article_cuts[1:], *shared, docs,
+                ranking, scores, complete)
+    if not complete.all():
         return best[:size], value[:size], bm25[:size], False
-    if len(found) == 1:
-        return found[0]
-    docs, ranking, scores = (np.concatenate([f[n] for f in found]) for n in range(3))
+    kept = docs >= 0
+    docs, ranking, scores = docs[kept], ranking[kept], scores[kept]
     _, once = np.unique(docs, return_index=True)  # the first round's docs are in every part
     order = once[np.lexsort((docs[once], -ranking[once]))][:k]  # by score, then doc
     return docs[order], ranking[order], scores[order], True
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _rest_parts(lo, hi, a_lo, a_hi, rare, parts, top, upper, by_byte, first, best, value, bm25,
+                size, far, rows, bit, doc_bits, doc_byte, ptr, terms, tf, idf, norm, k1,
+                article_start, article_scores, cw, aw, best_out, value_out, bm25_out,
+                complete):  # pragma: no cover - compiled
+    """`_rest` of rare docs lo[p]:hi[p] and articles a_lo[p]:a_hi[p] for every part p, the
+    parts at once, into row p of the outputs (which the caller fills with -1 and -inf: rows
+    may end short)."""
+    for p in numba.prange(len(lo)):
+        docs, ranking, scores, done = _rest(
+            lo[p], hi[p], a_lo[p], a_hi[p], rare, parts, top, upper, by_byte, first, best,
+            value, bm25, size, far, rows, bit, doc_bits, doc_byte, ptr, terms, tf, idf, norm,
+            k1, article_start, article_scores, cw, aw)
+        best_out[p, :len(docs)] = docs
+        value_out[p, :len(docs)] = ranking
+        bm25_out[p, :len(docs)] = scores
+        complete[p] = done
 
 
 @numba.njit(cache=True, nogil=True)

@@ -239,3 +239,32 @@ def test_a_speaker_the_articles_never_quote_is_named_back_as_typed(seed_index):
     # "U.S." is a form the articles don't use ("US" is): the name shown keeps its capitals.
     answer = search(seed_index, "what did the U.S. say about F-35 jets")
     assert answer.hits == () and answer.reason == "The articles don't quote the US on that."
+
+
+def test_warming_compiles_every_way_of_ranking_in_parts(tmp_path, monkeypatch):
+    # A loop compiled on its first use made the first question after a start take a second.
+    from dataclasses import replace as with_
+    from itertools import cycle
+
+    from index import scoring, skipping
+    from index.build import open_index
+    from index.settings import IndexSettings
+    monkeypatch.setattr(scoring, "SPLIT_MIN_DOCS", 0)  # in parts however small the index
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    words = cycle(f"word{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(80))
+    for a in range(40):  # one common word, eighty in three passages each, and one in two
+        (folder / f"{a:03d}_a.txt").write_text(f"Article {a}\n\n" + "\n\n".join(
+            f"The harbour saw {next(words)} and {next(words)}"
+            f"{' and a zeppelin' if a in (3, 30) and s == 0 else ''}." for s in range(3)) + "\n")
+    index = open_index(with_(IndexSettings(), seeds=folder, search_threads=2),
+                       save_index=False)[0]
+    ran = set()
+    for module, name in ((scoring, "_sum_parts"), (scoring, "_best_parts"),
+                         (skipping, "_rest_parts")):
+        def spy(*args, _name=name, _loop=getattr(module, name)):
+            ran.add(_name)
+            return _loop(*args)
+        monkeypatch.setattr(module, name, spy)
+    index.warm()
+    assert ran == {"_sum_parts", "_best_parts", "_rest_parts"}
