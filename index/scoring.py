@@ -241,6 +241,9 @@ FIRST_BLOCKS = 48
 #: any way, median of three runs each: 30,000 docs 0.17 ms in one part, 0.18 in two;
 #: 100,000 docs 0.36-0.38 ms and 0.29-0.30).
 SPLIT_MIN_DOCS = 50_000
+#: ... and their scores alone are summed in parts from this many docs on (median, summing
+#: alone: 10,000 docs 0.016 ms in one part, 0.019 in two; 30,000 docs 0.045 and 0.035).
+SUM_SPLIT_MIN_DOCS = 20_000
 
 
 #: Docs summed at a time by the dense path: their scores (512 KB) stay in the processor's L2
@@ -474,12 +477,29 @@ class Scorer:
         self.threads = max(1, threads)  # how many parts a question may be worked in at once
         self._local = threading.local()
 
-    def _parts(self) -> int:
+    def _parts(self, summing_only: bool = False) -> int:
         """How many parts a question is worked in at once: `threads`, unless the docs are
         too few for handing parts over to pay, or the parts could not run at once here."""
-        if self.threads == 1 or self.matrix.n_docs < SPLIT_MIN_DOCS:
+        if self.threads == 1 or self.matrix.n_docs < (SUM_SPLIT_MIN_DOCS if summing_only
+                                                       else SPLIT_MIN_DOCS):
             return 1
         return self.threads if threads.available() else 1
+
+    def _sum(self, rows: np.ndarray, scores: np.ndarray, block_max: np.ndarray,
+             parts: int) -> np.ndarray:
+        """Every doc's score into `scores` (whole blocks) and each block's highest into
+        `block_max`, the docs in `parts` parts of whole blocks summed at once; returns the
+        cuts between the parts, in blocks."""
+        m, d = self.matrix, self.dense_rows
+        cuts = np.arange(parts + 1) * len(block_max) // parts
+        if parts == 1:
+            _sum_part(m.indptr, m.docs, m.contrib, d.slot, d.classes, d.values, rows, scores,
+                      block_max, 0, len(scores), TILE)
+        else:
+            threads.use(parts)
+            _sum_parts(m.indptr, m.docs, m.contrib, d.slot, d.classes, d.values, rows, scores,
+                       block_max, cuts[:-1] * BLOCK, cuts[1:] * BLOCK, TILE)
+        return cuts
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
         local = self._local
@@ -505,19 +525,14 @@ class Scorer:
         """`top` by adding up every posting, the docs split into `_parts()` parts of whole
         blocks: every part is summed at once, then every part ranked at once (a part's docs
         read their neighbours' scores across its edges), and the parts' best merged."""
-        m, d = self.matrix, self.dense_rows
+        m = self.matrix
         summed, block_max = self._dense_buffers()
         parts = self._parts()
+        cuts = self._sum(rows, summed, block_max, parts)
         if parts == 1:
-            _sum_part(m.indptr, m.docs, m.contrib, d.slot, d.classes, d.values, rows, summed,
-                      block_max, 0, len(summed), TILE)
             best, value = _best_blocks(summed, m.n_docs, article_of, article_scores, cw, aw, k,
                                        block_max, 0, len(block_max))
             return best, value, summed[best]
-        cuts = np.arange(parts + 1) * len(block_max) // parts
-        threads.use(parts)
-        _sum_parts(m.indptr, m.docs, m.contrib, d.slot, d.classes, d.values, rows, summed,
-                   block_max, cuts[:-1] * BLOCK, cuts[1:] * BLOCK, TILE)
         best, value = np.full((parts, k), -1, dtype=np.int64), np.full((parts, k), -np.inf)
         _best_parts(summed, m.n_docs, article_of, article_scores, cw, aw, k, block_max,
                     cuts[:-1], cuts[1:], best, value)
@@ -549,14 +564,14 @@ class Scorer:
 
     def scores(self, query: list[str]) -> np.ndarray:
         """Every doc's score: what `BM25Okapi.get_scores(query)` returns. Summed as the dense
-        path sums, in one part: the commonest terms from `dense_rows` (the article scores
-        every question needs at a million sentences, median 0.35 -> 0.15 ms)."""
-        m, d = self.matrix, self.dense_rows
-        n_blocks = -(-m.n_docs // BLOCK)
+        path sums: the commonest terms from `dense_rows` (the article scores every question
+        needs at a million sentences, median 0.35 -> 0.15 ms), in parts from
+        `SUM_SPLIT_MIN_DOCS` docs on (40,000 articles: 0.11 -> 0.07 ms)."""
+        n_blocks = -(-self.matrix.n_docs // BLOCK)
         out = np.empty(n_blocks * BLOCK)
-        _sum_part(m.indptr, m.docs, m.contrib, d.slot, d.classes, d.values, m.rows(query), out,
-                  np.empty(n_blocks), 0, len(out), TILE)
-        return out[:m.n_docs]
+        self._sum(self.matrix.rows(query), out, np.empty(n_blocks),
+                  self._parts(summing_only=True))
+        return out[:self.matrix.n_docs]
 
     def _skipping(self, rows: np.ndarray, k: int, article_start: np.ndarray,
                   article_scores: np.ndarray, cw: float, aw: float,

@@ -111,6 +111,7 @@ def test_both_ways_of_ranking_agree_bit_for_bit_with_the_spelled_out_sum():
 def test_a_dense_question_summed_in_parts_at_once_ranks_bit_for_bit_the_same(
         monkeypatch, n_docs, threads, tile):
     monkeypatch.setattr(scoring, "SPLIT_MIN_DOCS", 0)  # split even this small corpus
+    monkeypatch.setattr(scoring, "SUM_SPLIT_MIN_DOCS", 0)
     monkeypatch.setattr(scoring, "TILE", tile)  # and sum each part a few blocks at a time
     rng = random.Random(f"parts{n_docs}")
     docs = corpus(rng, n_docs)
@@ -124,6 +125,7 @@ def test_a_dense_question_summed_in_parts_at_once_ranks_bit_for_bit_the_same(
     def ranked(query):
         best, ranking, bm25 = split.top(query, 50, article_of, articles, 0.1, 0.2, dense=True)
         assert np.array_equal(bm25, whole.scores(query)[best])
+        assert np.array_equal(split.scores(query), whole.scores(query))
         return best.tolist(), ranking.tolist()
 
     assert [ranked(q) for q in asked] == want
