@@ -301,15 +301,31 @@ def _sum_part(indptr, docs, contrib, slot, classes, values, rows, scores, block_
     their scores set to the sum of their contributions, whatever they held before, and their
     blocks' highest scores. Rows kept doc by doc (`DenseRows`: slot, classes, values) are
     added from there. Each doc still gets its contributions in query order, so the bits are
-    the same; parts share no doc, so threads may each take one at once."""
+    the same; parts share no doc, so threads may each take one at once.
+
+    A tile starts from its first row's values when that row is kept doc by doc (else from
+    zeros), and takes its blocks' highest scores while adding the last row when that one is:
+    a pass over the tile fewer each (a + b is b + a, exactly, so of the first two rows one
+    kept doc by doc goes first). Dense questions at a million sentences, summing alone in two
+    parts, median of alternating runs: 0.89, 0.83 -> 0.80, 0.75 ms."""
+    rows = rows.copy()
+    if len(rows) > 1 and slot[rows[0]] < 0 and slot[rows[1]] >= 0:
+        rows[0], rows[1] = rows[1], rows[0]
+    set_first = len(rows) > 0 and slot[rows[0]] >= 0
+    max_last = len(rows) > 1 and slot[rows[-1]] >= 0
     at = np.empty(len(rows), dtype=np.int64)  # each row's first posting not yet added
     for i in range(len(rows)):
         start, end = indptr[rows[i]], indptr[rows[i] + 1]
         at[i] = start if slot[rows[i]] >= 0 else start + np.searchsorted(docs[start:end], lo)
     for first in range(lo, hi, tile):
         last = min(hi, first + tile)
-        scores[first:last] = 0.0
-        for i in range(len(rows)):
+        if set_first:
+            number, value = classes[slot[rows[0]]], values[slot[rows[0]]]
+            for d in range(first, last):
+                scores[d] = value[number[d]]
+        else:
+            scores[first:last] = 0.0
+        for i in range(1 if set_first else 0, len(rows) - 1 if max_last else len(rows)):
             s = slot[rows[i]]
             if s >= 0:
                 number, value = classes[s], values[s]
@@ -327,8 +343,28 @@ def _sum_part(indptr, docs, contrib, slot, classes, values, rows, scores, block_
             for p in range(j, below):
                 scores[docs[p]] += contrib[p]
             at[i] = below
-        for b in range(first // BLOCK, last // BLOCK):
-            block_max[b] = _block_max(scores, b * BLOCK)
+        if max_last:
+            number, value = classes[slot[rows[-1]]], values[slot[rows[-1]]]
+            for b in range(first // BLOCK, last // BLOCK):
+                block_max[b] = _add_block_max(scores, number, value, b * BLOCK)
+        else:
+            for b in range(first // BLOCK, last // BLOCK):
+                block_max[b] = _block_max(scores, b * BLOCK)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _add_block_max(scores, number, value, start):  # pragma: no cover - compiled
+    """Add a row kept doc by doc to scores[start:start + BLOCK]; return their highest (as
+    `_block_max` keeps it, four at a time)."""
+    m0 = m1 = m2 = m3 = -np.inf
+    for d in range(start, start + BLOCK, 4):
+        s0 = scores[d] + value[number[d]]
+        s1 = scores[d + 1] + value[number[d + 1]]
+        s2 = scores[d + 2] + value[number[d + 2]]
+        s3 = scores[d + 3] + value[number[d + 3]]
+        scores[d], scores[d + 1], scores[d + 2], scores[d + 3] = s0, s1, s2, s3
+        m0, m1, m2, m3 = max(m0, s0), max(m1, s1), max(m2, s2), max(m3, s3)
+    return max(max(m0, m1), max(m2, m3))
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
