@@ -163,6 +163,20 @@ def test_parts_run_at_once_on_a_thread_safe_layer_only():
     assert numba.threading_layer() in ("omp", "tbb")
 
 
+def test_a_machine_without_a_thread_safe_layer_is_told_so_once(monkeypatch, caplog):
+    def no_layer(out):
+        raise ValueError("No threading layer could be loaded.\nHINT: ...")
+
+    monkeypatch.setattr(threads, "_probe", no_layer)
+    threads.available.cache_clear()
+    try:
+        assert not threads.available() and not threads.available()
+        assert caplog.text.count("searched on one core") == 1
+        assert "No threading layer could be loaded." in caplog.text
+    finally:
+        threads.available.cache_clear()
+
+
 def test_without_threads_a_question_is_worked_in_one_part(monkeypatch):
     monkeypatch.setattr(scoring, "SPLIT_MIN_DOCS", 0)
     monkeypatch.setattr(threads, "available", lambda: False)
