@@ -15,6 +15,7 @@ worked in one part, and a warning says why once.
 from __future__ import annotations
 
 import logging
+import os
 from functools import cache
 
 import numba
@@ -24,6 +25,14 @@ log = logging.getLogger(__name__)
 
 if numba.config.THREADING_LAYER not in ("omp", "tbb", "safe", "threadsafe"):
     numba.config.THREADING_LAYER = "threadsafe"
+
+#: How long OpenMP's threads wait spinning for the next loop before they sleep (read when
+#: numba first loads it). Its default spun 6 ms of a core after every loop, here: on two
+#: cores the process answering a pipe then waited for one, and `ask --jsonl` at a million
+#: sentences had a p99 of 7.8-9.9 ms in 8 of 25 runs (at most 7.1 with Python's threads).
+#: 10,000 spins, about 0.2 ms, reach from one loop of a question to its next, not to the
+#: next question: p99 5.4-6.1 ms in 4 runs, p50 2.58-2.85 (the default's 2.49-2.66).
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 
 @numba.njit(cache=True, parallel=True)

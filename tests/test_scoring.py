@@ -1,7 +1,11 @@
 """The fast scorer against its definition: rank-bm25's BM25Okapi, bit for bit."""
 
+import os
 import random
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -10,6 +14,8 @@ from rank_bm25 import BM25Okapi
 
 from index import scoring, skipping, threads
 from index.scoring import Scorer, build_matrix, doc_terms, merge_docs, score_matrix
+
+ROOT = Path(__file__).resolve().parent.parent
 
 VOCABULARY = [f"w{i}" for i in range(2000)]
 ZIPF = [1 / (i + 1) for i in range(len(VOCABULARY))]
@@ -161,6 +167,18 @@ def test_parts_run_at_once_on_a_thread_safe_layer_only():
     # numba's workqueue layer aborts the process when two threads use it at once.
     assert threads.available()  # this machine has libgomp
     assert numba.threading_layer() in ("omp", "tbb")
+
+
+@pytest.mark.parametrize("set_before, want", [(None, "10000"), ("500", "500")])
+def test_openmp_threads_spin_briefly_unless_the_operator_says_otherwise(set_before, want):
+    # Its default spun 6 ms of a core after every loop: other processes waited for a core.
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+    if set_before:
+        env["GOMP_SPINCOUNT"] = set_before
+    shown = subprocess.run([sys.executable, "-c", "import os, index.threads; "
+                            "print(os.environ['GOMP_SPINCOUNT'])"], env=env, cwd=ROOT,
+                           capture_output=True, text=True, timeout=60, check=True)
+    assert shown.stdout.strip() == want
 
 
 def test_a_machine_without_a_thread_safe_layer_is_told_so_once(monkeypatch, caplog):
