@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from . import threads
-from .skipping import RARE_SHARE, best_skipping, common_bits
+from .skipping import RARE_SHARE, best_of_parts, best_skipping, common_bits, top_lists
 from .weights import Weights, bm25_weights, contributions
 
 
@@ -393,7 +393,7 @@ def _sum_parts(indptr, docs, contrib, slot, classes, values, rows, scores, block
 def _best_parts(scores, n, article_of, article_scores, cw, aw, k, block_max, starts, stops, best,
                 value):  # pragma: no cover - compiled
     """`_best_blocks` of blocks starts[p]:stops[p] for every part p, the parts at once, into
-    row p of best and value (which the caller fills with -1 and -inf: rows may end short)."""
+    row p of best and value (`skipping.top_lists`: rows may end short)."""
     for p in numba.prange(len(starts)):
         docs, ranking = _best_blocks(scores, n, article_of, article_scores, cw, aw, k,
                                      block_max, starts[p], stops[p])
@@ -569,13 +569,12 @@ class Scorer:
             best, value = _best_blocks(summed, m.n_docs, article_of, article_scores, cw, aw, k,
                                        block_max, 0, len(block_max))
             return best, value, summed[best]
-        best, value = np.full((parts, k), -1, dtype=np.int64), np.full((parts, k), -np.inf)
+        best, value = top_lists(parts, k)
         _best_parts(summed, m.n_docs, article_of, article_scores, cw, aw, k, block_max,
                     cuts[:-1], cuts[1:], best, value)
-        found = best >= 0
-        best, value = best[found], value[found]
-        order = np.lexsort((best, -value))[:k]  # as `_best` orders: score, then doc
-        return best[order], value[order], summed[best[order]]
+        at = best_of_parts(best, value, k)
+        best = best.ravel()[at]
+        return best, value.ravel()[at], summed[best]
 
     @cached_property
     def term_max(self) -> np.ndarray:

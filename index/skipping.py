@@ -250,19 +250,30 @@ def best_skipping(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte
     article_cuts = np.concatenate(([0], np.searchsorted(article_start, rare[cuts[1:-1]],
                                                         side="right") - 1,
                                    [len(article_scores)]))
-    docs = np.full((parts, k), -1, dtype=np.int64)
-    ranking, scores = np.full((parts, k), -np.inf), np.zeros((parts, k))
-    complete = np.zeros(parts, dtype=np.bool_)
+    docs, ranking = top_lists(parts, k)
+    scores, complete = np.zeros((parts, k)), np.zeros(parts, dtype=np.bool_)
     threads.use(parts)
     _rest_parts(cuts[:-1], cuts[1:], article_cuts[:-1], article_cuts[1:], *shared, docs,
                 ranking, scores, complete)
     if not complete.all():
         return best[:size], value[:size], bm25[:size], False
-    kept = docs >= 0
-    docs, ranking, scores = docs[kept], ranking[kept], scores[kept]
-    _, once = np.unique(docs, return_index=True)  # the first round's docs are in every part
-    order = once[np.lexsort((docs[once], -ranking[once]))][:k]  # by score, then doc
-    return docs[order], ranking[order], scores[order], True
+    at = best_of_parts(docs, ranking, k)  # the first round's docs are in every part
+    return docs.ravel()[at], ranking.ravel()[at], scores.ravel()[at], True
+
+
+def top_lists(parts: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Empty top lists for `parts` parts to rank into, a row each: docs -1, scores -inf."""
+    return np.full((parts, k), -1, dtype=np.int64), np.full((parts, k), -np.inf)
+
+
+def best_of_parts(docs: np.ndarray, ranking: np.ndarray, k: int) -> np.ndarray:
+    """Where in the parts' top lists (`top_lists`, rows perhaps short) the k best of all
+    are, as flat positions: each doc once, ranked as `scoring._best` ranks (by score, then
+    doc)."""
+    docs, ranking = docs.ravel(), ranking.ravel()
+    kept = np.flatnonzero(docs >= 0)
+    kept = kept[np.unique(docs[kept], return_index=True)[1]]
+    return kept[np.lexsort((docs[kept], -ranking[kept]))][:k]
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
@@ -271,8 +282,8 @@ def _rest_parts(lo, hi, a_lo, a_hi, rare, parts, top, upper, by_byte, first, bes
                 article_start, article_scores, cw, aw, best_out, value_out, bm25_out,
                 complete):  # pragma: no cover - compiled
     """`_rest` of rare docs lo[p]:hi[p] and articles a_lo[p]:a_hi[p] for every part p, the
-    parts at once, into row p of the outputs (which the caller fills with -1 and -inf: rows
-    may end short)."""
+    parts at once, into row p of the outputs (`top_lists`, and bm25 scores: rows may end
+    short)."""
     for p in numba.prange(len(lo)):
         docs, ranking, scores, done = _rest(
             lo[p], hi[p], a_lo[p], a_hi[p], rare, parts, top, upper, by_byte, first, best,
