@@ -67,12 +67,17 @@ class Term:
 
 def normalize_word(word: str) -> str:
     """Fold a surface word to the form terms are made from (no stemming)."""
-    word = fold_accents(unicodedata.normalize("NFKC", word).translate(_QUOTE_FOLD).casefold())
+    word = word.lower() if word.isascii() else _fold(word)  # `_fold` lowers ASCII, no more
     if word.endswith("'s"):
         word = word[:-2]
     elif word.endswith("s'"):
         word = word[:-1]
     return word.rstrip(".") if _is_initialism(word) else word
+
+
+def _fold(word: str) -> str:
+    """Compatibility forms, curly quotes, case and accents folded away."""
+    return fold_accents(unicodedata.normalize("NFKC", word).translate(_QUOTE_FOLD).casefold())
 
 
 def fold_accents(word: str) -> str:

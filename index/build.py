@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import rarity
 from .analysed import Batch, replay_logs, unchanged, word_counts
 from .articles import Article, IdOwners, article_files
 from .model import SearchIndex
@@ -191,7 +192,7 @@ class Builder:
         np.cumsum(parts["counts"], out=starts[1:])
         text_ptr = np.zeros(int(starts[-1]) + 1, dtype=np.int64)
         np.cumsum(_concat(parts["text_lens"], np.int64), out=text_ptr[1:])
-        words, word_terms, word_counts = self._vocabulary(terms)
+        words, word_terms, word_counts, word_zipf = self._vocabulary(terms)
         ids = [f"{a.id}.{k}" for a, n in zip(self.articles, parts["counts"]) for k in range(1, n + 1)]
         names = sorted({name for found in self.speakers for name in found})
         number = {name: i for i, name in enumerate(names)}
@@ -200,23 +201,27 @@ class Builder:
         return IndexData(stamp, self.articles, starts, _concat(parts["kinds"], np.uint8),
                          _concat(parts["paragraphs"], np.int32), text_ptr,
                          np.frombuffer(b"".join(parts["text"]), dtype=np.uint8), terms, docs,
-                         words, word_terms, word_counts,
+                         words, word_terms, word_counts, word_zipf,
                          np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int32),
                          names, speaker_ptr,
                          np.array([number[x] for found in self.speakers for x in found],
                                   dtype=np.int32), self.aliases, code=code_version())
 
-    def _vocabulary(self, terms: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def _vocabulary(self, terms: list[str]) -> tuple[list[str], np.ndarray, np.ndarray,
+                                                      np.ndarray]:
         """Words typo correction may pick: the previous index's, less those of the articles
-        that changed or went, plus those of the articles analysed now."""
+        that changed or went, plus those of the articles analysed now; with their counts and
+        rarities (the previous index's kept, others looked up)."""
         counts: Counter[str] = Counter()
         term_of: dict[str, str] = {}
+        centi: dict[str, int] = {}
         prev = self.previous
         if prev is not None:
-            for word, row, count in zip(prev.words, prev.word_terms.tolist(),
-                                        prev.word_counts.tolist()):
+            for word, row, count, zipf in zip(prev.words, prev.word_terms.tolist(),
+                                              prev.word_counts.tolist(), prev.word_zipf.tolist()):
                 counts[word] = count
                 term_of[word] = prev.terms[row]
+                centi[word] = zipf
             gone: Counter[str] = Counter()
             for old in set(range(len(prev.articles))) - self.kept:
                 for i in range(int(prev.article_start[old]), int(prev.article_start[old + 1])):
@@ -231,8 +236,12 @@ class Builder:
             counts[word] += hits[number]
         row = {t: i for i, t in enumerate(terms)}
         kept = sorted(((-c, w) for w, c in counts.items() if c > 0 and term_of[w] in row))
-        return ([w for _, w in kept], np.array([row[term_of[w]] for _, w in kept], dtype=np.int32),
-                np.array([-c for c, _ in kept], dtype=np.int64))
+        words = [w for _, w in kept]
+        new = [w for w in words if w not in centi]
+        centi.update(zip(new, rarity.centi_zipfs(new).tolist()))
+        return (words, np.array([row[term_of[w]] for w in words], dtype=np.int32),
+                np.array([-c for c, _ in kept], dtype=np.int64),
+                np.array([centi[w] for w in words], dtype=np.uint16))
 
 
 def _concat(parts: list, dtype) -> np.ndarray:

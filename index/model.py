@@ -155,8 +155,8 @@ class SearchIndex:
 
     def warm(self) -> None:
         """Compile the scoring loops, read every page the search reads once (a mapped page is
-        read on first touch; one value per page), and remember the vocabulary's stems, so that
-        the first questions pay for none of it."""
+        read on first touch; one value per page), and remember the vocabulary's stems and
+        rarities, so that the first questions pay for none of it."""
         d = self.data
         probe = d.terms[:1]
         for array in (*d.scores.values(), d.text, d.text_ptr, d.docs.ptr, d.docs.terms, d.docs.tf):
@@ -169,6 +169,7 @@ class SearchIndex:
         self.scorer.dense_rows  # noqa: B018
         self.article_scorer.dense_rows  # noqa: B018
         rarity.warm()
+        rarity.remember(d.words, d.word_zipf)
         if len(self):
             self.coverage([0], probe)  # compile
         df = np.diff(self.scorer.matrix.indptr)

@@ -8,7 +8,9 @@ real word the reader meant (its absence is then evidence) or a slip for a word t
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.metadata import version
 
+import numpy as np
 from wordfreq import zipf_frequency
 
 #: The top of wordfreq's Zipf scale: log10 of a word's frequency per billion words. Words it
@@ -20,10 +22,38 @@ ZIPF_TOP = 9.0
 COMMON_ZIPF = 4.0
 
 
-@lru_cache(maxsize=100_000)
+#: The wordfreq release the saved rarities come from: an index saved with another is rebuilt.
+WORDFREQ_VERSION = version("wordfreq")
+
+#: The vocabulary's words -> their Zipf frequency, as the saved index holds them
+#: (`remember`): a new question's words are found here, where asking wordfreq costs about
+#: 8 µs a word (it tokenizes the word first), a fifth of the Python work of a question.
+_KNOWN: dict[str, float] = {}
+
+
 def zipf(word: str) -> float:
     """wordfreq's Zipf frequency of an English word (0 for words it has never seen)."""
+    known = _KNOWN.get(word)
+    return known if known is not None else _zipf(word)
+
+
+@lru_cache(maxsize=100_000)
+def _zipf(word: str) -> float:
     return zipf_frequency(word, "en")
+
+
+def centi_zipfs(words: list[str]) -> np.ndarray:
+    """The words' Zipf frequencies in hundredths, as an index saves them: wordfreq gives them
+    to two decimals, between 0 and 9, so `n / 100` is the very float it returned."""
+    return np.array([round(_zipf(w) * 100) for w in words], dtype=np.uint16)
+
+
+def remember(words: list[str], centi: np.ndarray) -> None:
+    """Remember the Zipf frequencies an index saved for its words (`centi_zipfs`), in place
+    of the last ones: the table holds one vocabulary, however many indexes a process loads."""
+    known = dict(zip(words, (n / 100 for n in centi.tolist())))
+    _KNOWN.clear()
+    _KNOWN.update(known)
 
 
 def rarity(word: str) -> float:
@@ -42,4 +72,4 @@ def is_meant(word: str, closest: str) -> bool:
 
 def warm() -> None:
     """Load wordfreq's English list now rather than on the first question."""
-    zipf("the")
+    _zipf("the")

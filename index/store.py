@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import analysis, passages, speakers
+from . import analysis, passages, rarity, speakers
 from .articles import Article, article_files
 from .scoring import DocTerms
 
 FORMAT = "newsquote-index"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 #: A staging folder untouched this long (seconds) was left by a save that never finished.
 STALE_STAGING_SECONDS = 600
@@ -39,7 +39,8 @@ _ARRAYS = {
     "article_start": np.int64, "kinds": np.uint8, "paragraphs": np.int32,
     "text_ptr": np.int64, "text": np.uint8, "terms": np.uint8,
     "doc_ptr": np.int64, "doc_terms": np.int32, "doc_tf": np.int32,
-    "words": np.uint8, "word_terms": np.int32, "word_counts": np.int64, "id_order": np.int32,
+    "words": np.uint8, "word_terms": np.int32, "word_counts": np.int64, "word_zipf": np.uint16,
+    "id_order": np.int32,
     "speaker_ptr": np.int64, "speaker_ids": np.int32,
 }
 _SCORE_ARRAYS = {"p_indptr": np.int64, "p_docs": np.int32, "p_contrib": np.float64,
@@ -73,6 +74,7 @@ class IndexData:
     words: list[str]            # surface words for typo correction, most frequent first
     word_terms: np.ndarray      # int32: the term row each word makes
     word_counts: np.ndarray     # int64
+    word_zipf: np.ndarray       # uint16: each word's rarity in English (`rarity.centi_zipfs`)
     id_order: np.ndarray        # int32: passage rows in the sorted order of their ids
     speaker_names: list[str]    # everyone found speaking, by canonical name
     speaker_ptr: np.ndarray     # int64, passages + 1: passage i's speakers are ...
@@ -95,9 +97,10 @@ class IndexData:
 
 
 def code_version() -> str:
-    """The versions of the code that turns articles into passages, terms and speakers."""
+    """The versions of the code that turns articles into passages, terms and speakers, and of
+    the word list their words' rarities come from."""
     return (f"{FORMAT_VERSION}/{analysis.ANALYZER_VERSION}/{passages.PASSAGE_VERSION}/"
-            f"{speakers.SPEAKERS_VERSION}")
+            f"{speakers.SPEAKERS_VERSION}/wordfreq-{rarity.WORDFREQ_VERSION}")
 
 
 def fingerprint(folder: Path) -> str:
@@ -135,7 +138,7 @@ def _arrays(data: IndexData) -> dict[str, np.ndarray]:
         "text_ptr": data.text_ptr, "text": data.text, "terms": _lines(data.terms),
         "doc_ptr": data.docs.ptr, "doc_terms": data.docs.terms, "doc_tf": data.docs.tf,
         "words": _lines(data.words), "word_terms": data.word_terms,
-        "word_counts": data.word_counts, "id_order": data.id_order,
+        "word_counts": data.word_counts, "word_zipf": data.word_zipf, "id_order": data.id_order,
         "speaker_ptr": data.speaker_ptr, "speaker_ids": data.speaker_ids, **data.scores,
     }
     return {name: np.ascontiguousarray(a, dtype=(_ARRAYS | _SCORE_ARRAYS)[name])
@@ -283,7 +286,7 @@ def _read(path: Path, manifest: dict) -> IndexData:
     _check_rows("doc_terms", a["doc_terms"], len(terms))
     if len(a["doc_tf"]) != len(a["doc_terms"]) or (len(a["doc_tf"]) and a["doc_tf"].min() < 1):
         raise ValueError("doc_tf does not match doc_terms")
-    if len(a["word_terms"]) != len(words) or len(a["word_counts"]) != len(words):
+    if any(len(a[column]) != len(words) for column in ("word_terms", "word_counts", "word_zipf")):
         raise ValueError("word columns differ in length")
     _check_rows("word_terms", a["word_terms"], len(terms))
     if not np.array_equal(np.bincount(a["id_order"], minlength=n), np.ones(n, dtype=np.int64)):
@@ -309,5 +312,6 @@ def _read(path: Path, manifest: dict) -> IndexData:
     return IndexData(manifest["fingerprint"], articles, a["article_start"], a["kinds"],
                      a["paragraphs"], a["text_ptr"], a["text"], terms,
                      DocTerms(a["doc_ptr"], a["doc_terms"], a["doc_tf"]), words,
-                     a["word_terms"], a["word_counts"], a["id_order"], names, a["speaker_ptr"],
-                     a["speaker_ids"], aliases, scores, key, str(manifest.get("code", "")))
+                     a["word_terms"], a["word_counts"], a["word_zipf"], a["id_order"], names,
+                     a["speaker_ptr"], a["speaker_ids"], aliases, scores, key,
+                     str(manifest.get("code", "")))

@@ -59,6 +59,24 @@ def test_the_cached_path_gives_the_same_terms_as_the_spans(seed_index):
         assert analyze(text) == [t.term for t in analyze_spans(text)]
 
 
+def test_saved_rarities_are_wordfreqs_own(seed_index, monkeypatch):
+    """The index saves its words' Zipf frequencies in hundredths; read back, and as a
+    question finds them after `warm`, they are the very floats wordfreq returns."""
+    from wordfreq import zipf_frequency
+
+    from index import rarity
+
+    monkeypatch.setattr(rarity, "_KNOWN", {})
+    words = seed_index.data.words
+    assert len(words) > 200 and len(seed_index.data.word_zipf) == len(words)
+    odd = ["rafah", "gallant", "kalomine", "the", "zzzzq", "naïve", "co-operate", "f35"]
+    for word, centi in zip(words + odd, rarity.centi_zipfs(words + odd).tolist()):
+        assert centi / 100 == zipf_frequency(word, "en"), word
+    seed_index.warm()
+    assert rarity._KNOWN and all(rarity.zipf(w) == zipf_frequency(w, "en") for w in words)
+    assert rarity.zipf("kalomine") == zipf_frequency("kalomine", "en")  # not saved: asked
+
+
 def test_marking_with_the_word_filter_finds_the_same_spans(seed_index):
     seed_index.warm()
     for passage in seed_index.passages:

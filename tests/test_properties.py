@@ -75,6 +75,14 @@ def test_every_term_comes_from_its_span(text):
         assert t.term in analyze(text[t.start:t.end]) or "-" in text[t.start - 1:t.end + 1]
 
 
+@given(st.text(string.printable, max_size=40))
+def test_an_ascii_word_folds_as_any_word_does(word):
+    """`normalize_word` takes ASCII by a short cut: it must land where the long way does."""
+    from index.analysis import _fold
+
+    assert word.lower() == _fold(word)
+
+
 @given(st.one_of(NEWSY_TEXT.filter(str.isascii), st.text(string.printable, max_size=300)),
        st.randoms())
 def test_marking_ascii_text_finds_the_same_spans_with_the_word_filter(text, rng):

@@ -159,7 +159,7 @@ def _same_data(a, b):
     assert a.terms == b.terms and a.words == b.words and a.articles == b.articles
     assert a.speaker_names == b.speaker_names and a.aliases == b.aliases
     for name in ("article_start", "kinds", "paragraphs", "text_ptr", "text", "word_terms",
-                 "word_counts", "id_order", "speaker_ptr", "speaker_ids"):
+                 "word_counts", "word_zipf", "id_order", "speaker_ptr", "speaker_ids"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
     for name in ("ptr", "terms", "tf"):
         assert np.array_equal(getattr(a.docs, name), getattr(b.docs, name)), name
@@ -214,6 +214,17 @@ def test_articles_analysed_by_older_code_are_analysed_again(settings, monkeypatc
     assert report.rebuilt and sorted(analysed) == ["000", "001"]
     assert index.data.code == store.code_version()
     assert json.loads(settings.index_path.read_text())["code"] == store.code_version()
+
+
+def test_an_index_saved_with_another_wordfreq_is_rebuilt(settings, monkeypatch):
+    """Its words' saved rarities came from another word list."""
+    from index import rarity
+
+    open_index(settings)
+    analysed = _analysed(monkeypatch)
+    monkeypatch.setattr(rarity, "WORDFREQ_VERSION", "0.0.0")
+    _, report = open_index(settings)
+    assert report.rebuilt and sorted(analysed) == ["000", "001"]
 
 
 def test_a_save_removes_staging_folders_a_killed_save_left(settings):
