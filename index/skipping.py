@@ -266,14 +266,33 @@ def top_lists(parts: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.full((parts, k), -1, dtype=np.int64), np.full((parts, k), -np.inf)
 
 
-def best_of_parts(docs: np.ndarray, ranking: np.ndarray, k: int) -> np.ndarray:
+@numba.njit(cache=True, nogil=True)
+def best_of_parts(docs, ranking, k):  # pragma: no cover - compiled
     """Where in the parts' top lists (`top_lists`, rows perhaps short) the k best of all
     are, as flat positions: each doc once, ranked as `scoring._best` ranks (by score, then
-    doc)."""
+    doc). A doc in several lists has the same score in each. Compiled: numpy's unique and
+    lexsort took 10 µs warm, and over 40 cold after the parts' loops."""
     docs, ranking = docs.ravel(), ranking.ravel()
-    kept = np.flatnonzero(docs >= 0)
-    kept = kept[np.unique(docs[kept], return_index=True)[1]]
-    return kept[np.lexsort((docs[kept], -ranking[kept]))][:k]
+    at = np.empty(k, dtype=np.int64)
+    size = 0
+    for j in range(len(docs)):
+        d, s = docs[j], ranking[j]
+        if d < 0 or (size == k and (s < ranking[at[k - 1]] or (
+                s == ranking[at[k - 1]] and d > docs[at[k - 1]]))):
+            continue
+        seen = False
+        for i in range(size):
+            seen = seen or docs[at[i]] == d
+        if seen:
+            continue
+        i = size if size < k else k - 1
+        while i > 0 and (s > ranking[at[i - 1]] or (s == ranking[at[i - 1]]
+                                                    and d < docs[at[i - 1]])):
+            at[i] = at[i - 1]
+            i -= 1
+        at[i] = j
+        size = min(size + 1, k)
+    return at[:size]
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)

@@ -316,3 +316,22 @@ def test_article_scores_are_rank_bm25_over_whole_articles():
     reference = BM25Okapi(articles, k1=1.5, b=0.75, epsilon=0.25)
     for query in queries(rng, 100):
         assert np.array_equal(Scorer(matrix).scores(query), reference.get_scores(query))
+
+
+def test_the_parts_best_are_merged_by_score_then_doc_each_doc_once():
+    """`skipping.best_of_parts` against sorting every (score, doc) the lists hold: lists of
+    any length, tied scores, and docs in several lists (as the first round's are)."""
+    rng = random.Random(5)
+    for _ in range(2000):
+        parts, k = rng.randint(1, 3), rng.randint(1, 25)
+        score = {d: float(rng.randint(0, 4)) for d in range(40)}
+        docs, ranking = skipping.top_lists(parts, k)
+        for p in range(parts):
+            held = sorted(rng.sample(range(40), rng.randint(0, k)), key=lambda d: (-score[d], d))
+            docs[p, :len(held)] = held
+            ranking[p, :len(held)] = [score[d] for d in held]
+        at = skipping.best_of_parts(docs, ranking, k)
+        expected = sorted({d for d in docs.ravel().tolist() if d >= 0},
+                          key=lambda d: (-score[d], d))[:k]
+        assert docs.ravel()[at].tolist() == expected
+        assert ranking.ravel()[at].tolist() == [score[d] for d in expected]
