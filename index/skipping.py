@@ -230,12 +230,18 @@ def best_skipping(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte
     and the weights (idf, norm, k1). When `complete` is False, a doc left out might have
     ranked: the result must not be used.
 
-    After a first round sets a bar, the rare docs (and the articles) are taken in `parts`
-    that share none, at once on numba's threads (`threads`), each ranked into its own copy
-    of the first round's list: a doc among the k best of all is among the k best of its
+    The rare docs are taken in `parts` that share none, at once on numba's threads
+    (`threads`): in a first round, each part ranks its highest-bound docs into a list of its
+    own, and the lists merged set a bar; then the rest (and the articles), each part ranked
+    into its own copy of that list: a doc among the k best of all is among the k best of its
     part."""
-    start = _first_round(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte, ptr,
-                         terms, tf, idf, norm, k1, article_start, article_scores, cw, aw, k)
+    args = (indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte, ptr, terms, tf, idf,
+            norm, k1, article_start, article_scores, cw, aw, k)
+    if parts == 1:
+        start = _first_round(*args)
+    else:
+        threads.use(parts)
+        start = _first_round_parts(parts, *args)
     rare, rare_parts, top, upper, by_byte, first, best, value, bm25, size, far, ok = start
     if not ok:
         return best[:size], value[:size], bm25[:size], False
@@ -252,7 +258,7 @@ def best_skipping(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte
                                    [len(article_scores)]))
     docs, ranking = top_lists(parts, k)
     scores, complete = np.zeros((parts, k)), np.zeros(parts, dtype=np.bool_)
-    threads.use(parts)
+    threads.use(parts)  # the first round's parts may have been more
     _rest_parts(cuts[:-1], cuts[1:], article_cuts[:-1], article_cuts[1:], *shared, docs,
                 ranking, scores, complete)
     if not complete.all():
@@ -320,34 +326,103 @@ def _first_round(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte,
                  k):  # pragma: no cover - compiled
     """The rare docs and their bounds, and the k best of the FIRST_ROUND with the highest;
     ok is False when that sets no bar or too many articles could still lift a doc over it."""
-    top = np.zeros(len(rows))  # what each common query position adds to a bound
+    rare, parts, top, by_byte, upper, first, best, value, bm25 = _candidates(
+        indptr, docs, contrib, rows, bit, term_max, len(ptr) - 1, 1, k)
+    size = _round_part(0, len(rare), max(FIRST_ROUND, k), rare, parts, bit, top, rows,
+                       doc_bits, doc_byte, upper, first, ptr, terms, tf, idf, norm, k1,
+                       article_start, article_scores, cw, aw, best[0], value[0], bm25[0])
+    far, ok = _bar_holds(bit, top, cw, aw, article_scores, value[0], size)
+    return rare, parts, top, upper, by_byte, first, best[0], value[0], bm25[0], size, far, ok
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _first_round_parts(n_parts, indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte,
+                       ptr, terms, tf, idf, norm, k1, article_start, article_scores, cw, aw,
+                       k):  # pragma: no cover - compiled
+    """`_first_round` with the rare docs in `n_parts` parts at once, each ranking its
+    FIRST_ROUND / n_parts highest into a list of its own; the lists merged. Serial, the
+    first round was half of a skipped question's time at a million sentences."""
+    rare, parts, top, by_byte, upper, first, lists, values, scores = _candidates(
+        indptr, docs, contrib, rows, bit, term_max, len(ptr) - 1, n_parts, k)
+    count = max(FIRST_ROUND // n_parts, k)
+    for p in numba.prange(n_parts):
+        _round_part(p * len(rare) // n_parts, (p + 1) * len(rare) // n_parts, count, rare,
+                    parts, bit, top, rows, doc_bits, doc_byte, upper, first, ptr, terms, tf,
+                    idf, norm, k1, article_start, article_scores, cw, aw, lists[p], values[p],
+                    scores[p])
+    best, value, bm25, size = _merged(lists, values, scores, k)
+    far, ok = _bar_holds(bit, top, cw, aw, article_scores, value, size)
+    return rare, parts, top, upper, by_byte, first, best, value, bm25, size, far, ok
+
+
+@numba.njit(cache=True, nogil=True)
+def _candidates(indptr, docs, contrib, rows, bit, term_max, n, n_lists,
+                k):  # pragma: no cover - compiled
+    """The rare docs and their rare contributions (`_rare_docs`); what each common query
+    position adds to a bound; the bound of a doc without a rare term by its byte; room for
+    each rare doc's bound and first-round mark; and `n_lists` empty top lists of k."""
+    top = np.zeros(len(rows))
     for i in range(len(rows)):
         if bit[i] >= 0:
             top[i] = max(0.0, term_max[i])
-    rare, parts = _rare_docs(indptr, docs, contrib, rows, bit, len(ptr) - 1)
-    upper = np.empty(len(rare))  # each rare doc's bound, from its byte
-    for j in range(len(rare)):
-        upper[j] = _rare_bound(j, doc_byte[rare[j]], IN_BYTE, parts, bit, top)
-    by_byte = np.empty(1 << IN_BYTE)  # the bound of a doc without a rare term, by its byte
+    rare, parts = _rare_docs(indptr, docs, contrib, rows, bit, n)
+    by_byte = np.empty(1 << IN_BYTE)
     for v in range(len(by_byte)):
         by_byte[v] = _common_bound(v, IN_BYTE, bit, top)
-    best = np.full(k, -1, dtype=np.int64)
-    value = np.full(k, -np.inf)
-    bm25 = np.zeros(k)
+    upper = np.empty(len(rare))
+    first = np.zeros(len(rare), dtype=np.bool_)
+    lists = np.full((n_lists, k), -1, dtype=np.int64)
+    return rare, parts, top, by_byte, upper, first, lists, np.full((n_lists, k), -np.inf), \
+        np.zeros((n_lists, k))
+
+
+@numba.njit(cache=True, nogil=True)
+def _round_part(lo, hi, count, rare, parts, bit, top, rows, doc_bits, doc_byte, upper, first,
+                ptr, terms, tf, idf, norm, k1, article_start, article_scores, cw, aw, best,
+                value, bm25):  # pragma: no cover - compiled
+    """Rare docs lo:hi: their bounds from their bytes into `upper`, and the `count` with the
+    highest marked in `first` and ranked into the empty list (best, value, bm25), for a bar;
+    returns the list's size."""
+    for j in range(lo, hi):
+        upper[j] = _rare_bound(j, doc_byte[rare[j]], IN_BYTE, parts, bit, top)
+    bar = _kth_highest(upper[lo:hi], count)
     size = 0
-    # The rare docs with the highest bounds first, for a bar.
-    first = upper >= _kth_highest(upper, max(FIRST_ROUND, k))
     a = 0  # walked along with the docs: `article_start` is read in order
-    for i in np.flatnonzero(first):
+    if lo < hi:
+        a = np.searchsorted(article_start, rare[lo], side="right") - 1
+    for i in range(lo, hi):
+        if upper[i] < bar:
+            continue
+        first[i] = True
         while article_start[a + 1] <= rare[i]:
             a += 1
         size = _refine_and_rank(rare[i], i, a, -np.inf, rare, doc_bits, parts, bit, top,
                                 article_start, rows, ptr, terms, tf, idf, norm, k1,
                                 article_scores, cw, aw, best, value, bm25, size)
+    return size
+
+
+@numba.njit(cache=True, nogil=True)
+def _merged(lists, values, scores, k):  # pragma: no cover - compiled
+    """The parts' lists as one of the k best (`best_of_parts`), padded to k."""
+    at = best_of_parts(lists, values, k)
+    best = np.full(k, -1, dtype=np.int64)
+    value = np.full(k, -np.inf)
+    bm25 = np.zeros(k)
+    for i in range(len(at)):
+        best[i], value[i], bm25[i] = lists.ravel()[at[i]], values.ravel()[at[i]], \
+            scores.ravel()[at[i]]
+    return best, value, bm25, len(at)
+
+
+@numba.njit(cache=True, nogil=True)
+def _bar_holds(bit, top, cw, aw, article_scores, value, size):  # pragma: no cover - compiled
+    """The most a doc far from every rare one may score beside its neighbours (`far`), and
+    whether the first round set a bar that few enough articles could lift such a doc over."""
     ceiling = _common_bound(np.int64(0), 0, bit, top)  # of any doc without a rare term
     far = ceiling + cw * ceiling + cw * ceiling
-    ok = size == k and np.sum(far + aw * article_scores >= value[k - 1]) <= FAR_ARTICLES
-    return rare, parts, top, upper, by_byte, first, best, value, bm25, size, far, ok
+    k = len(value)
+    return far, size == k and np.sum(far + aw * article_scores >= value[k - 1]) <= FAR_ARTICLES
 
 
 @numba.njit(cache=True, nogil=True)

@@ -263,10 +263,10 @@ def test_warming_compiles_every_way_of_ranking_in_parts(tmp_path, monkeypatch):
                        save_index=False)[0]
     ran = set()
     for module, name in ((scoring, "_sum_parts"), (scoring, "_best_parts"),
-                         (skipping, "_rest_parts")):
+                         (skipping, "_first_round_parts"), (skipping, "_rest_parts")):
         def spy(*args, _name=name, _loop=getattr(module, name)):
             ran.add(_name)
             return _loop(*args)
         monkeypatch.setattr(module, name, spy)
     index.warm()
-    assert ran == {"_sum_parts", "_best_parts", "_rest_parts"}
+    assert ran == {"_sum_parts", "_best_parts", "_first_round_parts", "_rest_parts"}
