@@ -27,7 +27,7 @@ WORDFREQ_VERSION = version("wordfreq")
 
 #: The vocabulary's words -> their Zipf frequency, as the saved index holds them
 #: (`remember`): a new question's words are found here, where asking wordfreq costs about
-#: 8 µs a word (it tokenizes the word first), a fifth of the Python work of a question.
+#: 8 µs a word (it tokenizes the word first), a tenth of a millisecond a question.
 _KNOWN: dict[str, float] = {}
 
 

@@ -289,6 +289,8 @@ def _read(path: Path, manifest: dict) -> IndexData:
     if any(len(a[column]) != len(words) for column in ("word_terms", "word_counts", "word_zipf")):
         raise ValueError("word columns differ in length")
     _check_rows("word_terms", a["word_terms"], len(terms))
+    if len(words) and a["word_zipf"].max() > 100 * rarity.ZIPF_TOP:
+        raise ValueError("word_zipf holds a rarity off wordfreq's scale")
     if not np.array_equal(np.bincount(a["id_order"], minlength=n), np.ones(n, dtype=np.int64)):
         raise ValueError("id_order is not an ordering of the passages")
     names, aliases = manifest["speaker_names"], manifest["aliases"]

@@ -65,6 +65,8 @@ def _rewrite_array(settings, name, change):
     lambda s: _rewrite_array(s, "id_order", lambda a: np.zeros_like(a)),         # not an order
     lambda s: _rewrite_array(s, "p_docs", lambda a: a + 10**6),                  # model out of range
     lambda s: _rewrite_array(s, "words", lambda a: np.array([object()])),        # pickled objects
+    lambda s: _rewrite_array(s, "word_zipf", lambda a: a + 1000),                # rarities off scale
+    lambda s: _rewrite_array(s, "word_zipf", lambda a: a[1:].copy()),            # a rarity short
 ])
 def test_a_damaged_index_is_rebuilt_with_a_reason(settings, damage, caplog):
     expected = len(open_index(settings)[0])
