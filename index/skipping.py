@@ -263,8 +263,9 @@ def best_skipping(indptr, docs, contrib, rows, bit, term_max, doc_bits, doc_byte
                 ranking, scores, complete)
     if not complete.all():
         return best[:size], value[:size], bm25[:size], False
-    at = best_of_parts(docs, ranking, k)  # the first round's docs are in every part
-    return docs.ravel()[at], ranking.ravel()[at], scores.ravel()[at], True
+    # the first round's docs are in every part's list: the merge keeps each once
+    docs, ranking, scores, size = _merged(docs, ranking, scores, k)
+    return docs[:size], ranking[:size], scores[:size], True
 
 
 def top_lists(parts: int, k: int) -> tuple[np.ndarray, np.ndarray]:
