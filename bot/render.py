@@ -218,7 +218,7 @@ def more_reply(index: SearchIndex, digest: str, ids: list[str], page: int) -> Re
     for passage_id in ids:
         row = index.row_of(passage_id)
         passage = index.passages[row]
-        hits.append(Hit(passage, index.articles[passage.article_id], 0.0, 0.0, (), (),
+        hits.append(Hit(passage, index.articles[passage.article_id], 0.0, 0.0, (),
                         speakers=index.data.speakers(row)))
     reply = answer_reply(Answer("More passages", tuple(hits)), page, index)
     return replace(reply, ephemeral=True)

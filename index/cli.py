@@ -98,6 +98,21 @@ def _json(value, indent: bool = False) -> str:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else 0).decode()
 
 
+def _print_json_line(value) -> None:
+    """`value` as one line of JSON, written and flushed in one piece. `print` wrote the line
+    and its newline apart, so a program reading answers line by line over a pipe woke twice
+    for each."""
+    line = orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a text-only stream (redirected in a test, say)
+        sys.stdout.write(line.decode())
+        sys.stdout.flush()
+        return
+    sys.stdout.flush()  # whatever was printed before goes first
+    out.write(line)
+    out.flush()
+
+
 def _ask(args: argparse.Namespace) -> int:
     if args.top is not None and not 1 <= args.top <= 25:
         raise UsageError("--top must be between 1 and 25")
@@ -115,7 +130,7 @@ def _ask(args: argparse.Namespace) -> int:
                 payload = {"question": question, "grade": "none", "confidence": 0.0,
                            "passages": [], "reason": str(exc), "missing": [], "corrections": {},
                            "evidence": None}
-            print(_json(payload), flush=True)  # one answer per question
+            _print_json_line(payload)  # one answer per question
         return 0
     if not args.question:
         raise UsageError('ask needs a question, e.g. python -m index ask "what did Austin say?"')
@@ -222,7 +237,7 @@ def _extract(args: argparse.Namespace) -> int:
         if isinstance(item, Exception):
             print(f"not an article: {item}", file=sys.stderr)
         elif args.json:
-            print(_json(item.as_json()), flush=True)
+            _print_json_line(item.as_json())
         else:
             print(f"# {item.title}\n({item.source}; {item.author or 'no author'}; "
                   f"{item.outlet or 'no outlet'}; {item.published or 'no date'})\n\n{item.text}\n")
