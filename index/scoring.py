@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from . import threads
-from .skipping import RARE_SHARE, best_of_parts, best_skipping, common_bits, top_lists
+from .skipping import applies, best_of_parts, best_skipping, common_bits, top_lists
 from .weights import Weights, bm25_weights, contributions
 
 
@@ -615,17 +615,12 @@ class Scorer:
         does not apply or cannot prove its result."""
         m, f, w = self.matrix, self.matrix.by_doc, self.matrix.weights
         bit_of, doc_bits, doc_byte = self.common_bits
-        bit = bit_of[rows]
-        df = m.indptr[rows + 1] - m.indptr[rows]
-        if not (bit >= 0).any() or not 0 < df[bit < 0].sum() <= RARE_SHARE * df.sum():
+        if not applies(m.indptr, rows, bit_of, self.term_max):
             return None
-        term_max = self.term_max[rows]
-        if term_max[bit >= 0].clip(0).sum() >= term_max[bit < 0].max():
-            return None  # the common words can outweigh the rare: their passages may rank
         best, value, bm25, complete = best_skipping(
-            m.indptr, m.docs, m.contrib, rows, bit, term_max, doc_bits, doc_byte,
-            f.ptr, f.terms, f.tf, w.idf, w.norm, w.k1, article_start, article_scores, cw, aw, k,
-            self._parts())
+            m.indptr, m.docs, m.contrib, rows, bit_of[rows], self.term_max[rows], doc_bits,
+            doc_byte, f.ptr, f.terms, f.tf, w.idf, w.norm, w.k1, article_start, article_scores,
+            cw, aw, k, self._parts())
         return (best, value, bm25) if complete else None
 
     def top(self, query: list[str], k: int, article_of: np.ndarray, article_scores: np.ndarray,
