@@ -601,7 +601,8 @@ class Scorer:
         """Every doc's score: what `BM25Okapi.get_scores(query)` returns. Summed as the dense
         path sums: the commonest terms from `dense_rows` (the article scores every question
         needs at a million sentences, median 0.35 -> 0.15 ms), in parts from
-        `SUM_SPLIT_MIN_DOCS` docs on (40,000 articles: 0.11 -> 0.07 ms)."""
+        `SUM_SPLIT_MIN_DOCS` docs on when the scorer has threads (a byline question's
+        passage scores; the article scorer has none, `SearchIndex._scorers` says why)."""
         n_blocks = -(-self.matrix.n_docs // BLOCK)
         out = np.empty(n_blocks * BLOCK)
         self._sum(self.matrix.rows(query), out, np.empty(n_blocks),
