@@ -100,7 +100,7 @@ class Hit:
     after: tuple[Passage, ...] = ()
     speakers: tuple[str, ...] = ()      # who speaks in the passage, main speaker first
     also: tuple[tuple[Passage, Article], ...] = ()  # the same sentence in other articles
-    words: frozenset[str] | None = None  # the words `matched` come from (`SearchIndex.words_of`)
+    words: frozenset[str] | None = None  # the words `matched` stand for; None if not known
 
     @cached_property
     def marks(self) -> tuple[tuple[int, int], ...]:
