@@ -102,15 +102,9 @@ def _print_json_line(value) -> None:
     """`value` as one line of JSON, written and flushed in one piece. `print` wrote the line
     and its newline apart, so a program reading answers line by line over a pipe woke twice
     for each."""
-    line = orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
-    out = getattr(sys.stdout, "buffer", None)
-    if out is None:  # a text-only stream (redirected in a test, say)
-        sys.stdout.write(line.decode())
-        sys.stdout.flush()
-        return
     sys.stdout.flush()  # whatever was printed before goes first
-    out.write(line)
-    out.flush()
+    sys.stdout.buffer.write(orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE))
+    sys.stdout.buffer.flush()
 
 
 def _ask(args: argparse.Namespace) -> int:
