@@ -561,12 +561,13 @@ async def test_a_reader_answers_from_a_copy_and_sends_adds_to_the_writer(start_b
     reader = load_saved(replace(own_index.settings, seeds=tmp_path / "absent", index_path=copy))
     async with FakeDiscord(token=TOKEN) as fake:
         client = await start_bot(fake, index=reader, role="reader")
+        # The copy was loaded, not warmed: with no compiled loops cached (a fresh checkout),
+        # its first answer may come after a deferral, so wait for the message itself.
         token = await fake.send_command("ask", {"question": "How many Palestinians are in Rafah?"})
-        await fake.wait_for_response(token)
-        assert "`001.13`" in message_of(fake, token)["embeds"][0]["description"]
+        answer = await fake.wait_for_message(token, timeout=60)
+        assert "`001.13`" in answer["embeds"][0]["description"]
         token = await fake.send_command("source", {"id": "001.13"})
-        await fake.wait_for_response(token)
-        assert "Dave DeCamp" in json.dumps(message_of(fake, token))
+        assert "Dave DeCamp" in json.dumps(await fake.wait_for_message(token, timeout=60))
         token = await fake.send_command("add", {"url": "https://example.com/story"})
         await fake.wait_for_response(token)
         assert message_of(fake, token)["content"] == (
