@@ -116,6 +116,28 @@ def test_both_ways_of_ranking_agree_bit_for_bit_with_the_spelled_out_sum():
             assert (best.tolist(), ranking.tolist()) == want, (query, dense)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_articles_of_any_length_rank_the_same_every_way(monkeypatch, threads):
+    """Blocks are ranked by walking the articles' first docs: articles longer than a block,
+    of one doc, or of none (a block's best article may be any), at either end of a part."""
+    monkeypatch.setattr(scoring, "SPLIT_MIN_DOCS", 0)
+    rng = random.Random(f"lengths{threads}")
+    docs = corpus(rng, 3000)
+    lengths = []
+    while sum(lengths) < len(docs):
+        lengths.append(rng.choice([0, 1, 2, 7, 255, 256, 257, 600]))
+    lengths[-1] -= sum(lengths) - len(docs)
+    lengths = [0] + lengths + [0]
+    article_of = np.repeat(np.arange(len(lengths)), lengths)
+    articles = np.array([rng.random() * 5 for _ in lengths])
+    scorer = Scorer(build_matrix(docs, 0.6, 0.3, 0.25), threads=threads)
+    for query in queries(rng, 100):
+        want = reference_ranking(scorer.scores(query), article_of, articles, 0.1, 0.2, 30)
+        for dense in (False, True):
+            best, ranking, _ = scorer.top(query, 30, article_of, articles, 0.1, 0.2, dense=dense)
+            assert (best.tolist(), ranking.tolist()) == want, (query, dense)
+
+
 @pytest.mark.parametrize("n_docs, threads, tile", [(5000, 2, scoring.TILE), (5000, 3, 256),
                                                    (5000, 1, 512), (300, 4, 256)])
 def test_a_dense_question_summed_in_parts_at_once_ranks_bit_for_bit_the_same(
