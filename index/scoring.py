@@ -654,7 +654,7 @@ class Scorer:
         does not apply or cannot prove its result."""
         m, f, w = self.matrix, self.matrix.by_doc, self.matrix.weights
         bit_of, doc_bits, doc_byte = self.common_bits
-        if not applies(m.indptr, rows, bit_of, self.term_max):
+        if not applies(m.indptr, rows, bit_of, self.term_max, m.n_docs):
             return None
         best, value, bm25, complete = best_skipping(
             m.indptr, m.docs, m.contrib, rows, bit_of[rows], self.term_max[rows], doc_bits,

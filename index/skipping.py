@@ -46,6 +46,16 @@ FIRST_ROUND = 64
 #: got cheaper; measured on the benchmark's own questions, so it is left as it was).
 RARE_SHARE = 1 / 20
 
+#: ... and at most this share of the docs. The rare docs' work grows with their postings and
+#: the dense sum's with the docs, and once the dense sum got faster, questions with many rare
+#: postings were quicker summed (at a million sentences, 2 threads, median: 16,000-24,000 rare
+#: postings skipped 1.29 ms, summed 1.14; over 32,000, 2.09 and 1.30). Chosen on questions
+#: drawn with other seeds than the benchmark's (`benchmarks/scale.py`): each question timed
+#: both ways, the total over the questions that skipping applies to, in two sets (199 and 213
+#: questions): never 225 and 260 ms; 1/125 206, 255; 1/60 200, 250; 1/50 202, 248; 1/40 206,
+#: 248; 1/25 222, 257.
+RARE_DOCS = 1 / 50
+
 #: Past this many passages whose bound from the bytes reaches the bar after the first round,
 #: in one part (parts run at once), adding up every posting is likely quicker (measured, in
 #: one part: 4.6 ms at 8,000, 2.2 at 3,000).
@@ -70,9 +80,10 @@ def _bits(ptr, terms, bit_of):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def applies(indptr, rows, bit_of, term_max):  # pragma: no cover - compiled
+def applies(indptr, rows, bit_of, term_max, n_docs):  # pragma: no cover - compiled
     """Is skipping worth trying for these term rows: some are common (`bit_of` >= 0), the
-    others hold at most RARE_SHARE of their postings, and the common ones' highest
+    others hold at most RARE_SHARE of their postings and RARE_DOCS of the `n_docs` docs,
+    and the common ones' highest
     contributions add up to less than the highest of any other (else passages of common words
     alone may rank, too many to bound). Whatever it says, the result is exact: a question it
     turns away is summed densely. Compiled: as numpy it was a dozen small calls, 20-35 µs a
@@ -88,7 +99,8 @@ def applies(indptr, rows, bit_of, term_max):  # pragma: no cover - compiled
         else:
             rare += df
             highest = max(highest, term_max[r])
-    return any_common and 0 < rare <= RARE_SHARE * postings and common < highest
+    return (any_common and 0 < rare <= RARE_SHARE * postings and rare <= RARE_DOCS * n_docs
+            and common < highest)
 
 
 def common_bits(df: np.ndarray, ptr: np.ndarray,

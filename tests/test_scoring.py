@@ -361,8 +361,8 @@ def test_the_parts_best_are_merged_by_score_then_doc_each_doc_once():
 
 def test_skipping_is_tried_by_the_rule_as_written():
     """`skipping.applies` against the rule in numpy: common rows and others, the others at
-    most RARE_SHARE of the postings, the common rows' highest (below zero as zero) adding up
-    to less than the highest of the others."""
+    most RARE_SHARE of the postings and RARE_DOCS of the docs, the common rows' highest
+    (below zero as zero) adding up to less than the highest of the others."""
     rng = np.random.default_rng(11)
     seen = set()
     for _ in range(3000):
@@ -372,8 +372,11 @@ def test_skipping_is_tried_by_the_rule_as_written():
         term_max = np.round(rng.normal(1.0, 1.0, n_rows), 1)
         rows = rng.permutation(n_rows)[:int(rng.integers(1, n_rows + 1))].astype(np.int64)
         bit, df, top = bit_of[rows], np.diff(indptr)[rows], term_max[rows]
-        expected = bool((bit >= 0).any() and 0 < df[bit < 0].sum() <= skipping.RARE_SHARE * df.sum()
+        n_docs = int(rng.integers(1, 20_000))
+        rare = df[bit < 0].sum()
+        expected = bool((bit >= 0).any() and 0 < rare <= skipping.RARE_SHARE * df.sum()
+                        and rare <= skipping.RARE_DOCS * n_docs
                         and top[bit >= 0].clip(0).sum() < top[bit < 0].max())
-        assert skipping.applies(indptr, rows, bit_of, term_max) == expected
+        assert skipping.applies(indptr, rows, bit_of, term_max, n_docs) == expected
         seen.add(expected)
     assert seen == {True, False}
