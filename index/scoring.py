@@ -431,11 +431,11 @@ def _best_blocks(scores, n, article_start, article_scores, cw, aw, k, block_max,
     inequality, so the bound holds exactly. Every doc's score must be summed: a block's
     docs read their neighbours' either side.
 
-    Articles are found by walking `article_start` along the blocks (doc a = article_start[a]
-    onwards): reading each block's ends in a per-doc article array (8 MB at a million docs)
-    missed the cache twice a block, right after the sum had filled it; dense questions at a
-    million sentences, ranking alone after a two-part sum, paired in one process, median
-    0.31-0.33 -> 0.26-0.27 ms."""
+    Articles are found by walking `article_start` (article a's docs begin at
+    article_start[a]) along the blocks: reading each block's ends in a per-doc article array
+    (8 MB at a million docs) missed the cache twice a block, right after the sum had filled
+    it; dense questions at a million sentences, ranking alone after a two-part sum, paired in
+    one process, median 0.31-0.33 -> 0.26-0.27 ms."""
     n_blocks = len(block_max)
     bound = np.full(n_blocks, -np.inf)
     near = np.zeros(n_blocks)  # the best score in the block and either side
@@ -487,8 +487,7 @@ def _best_blocks(scores, n, article_start, article_scores, cw, aw, k, block_max,
 def _rank_block(scores, n, article_start, article_scores, cw, aw, b, a, near, best_article,
                 best, value, size):  # pragma: no cover - compiled
     """Rank the docs of block b, whose first doc is in article a, into the sorted top list
-    (best, value); returns its new size.
-    Once the list is full, a doc whose own score cannot reach the list's last even beside
+    (best, value); returns its new size. Once the list is full, a doc whose own score cannot reach the list's last even beside
     the block's best (`near`) in its best article is passed over unread: the bound is the
     same sum over values at least as large, so it holds exactly.
 

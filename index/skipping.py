@@ -52,8 +52,8 @@ RARE_SHARE = 1 / 20
 #: postings skipped 1.29 ms, summed 1.14; over 32,000, 2.09 and 1.30). Chosen on questions
 #: drawn with other seeds than the benchmark's (`benchmarks/scale.py`): each question timed
 #: both ways, the total over the questions that skipping applies to, in two sets (199 and 213
-#: questions): never 225 and 260 ms; 1/125 206, 255; 1/60 200, 250; 1/50 202, 248; 1/40 206,
-#: 248; 1/25 222, 257.
+#: questions): never 225 and 260 ms; at most 0.008 of the docs 206, 255; 0.016 200, 250; 0.02
+#: 202, 248; 0.024 206, 248; 0.04 222, 257.
 RARE_DOCS = 1 / 50
 
 #: Past this many passages whose bound from the bytes reaches the bar after the first round,
@@ -83,9 +83,8 @@ def _bits(ptr, terms, bit_of):  # pragma: no cover - compiled
 def applies(indptr, rows, bit_of, term_max, n_docs):  # pragma: no cover - compiled
     """Is skipping worth trying for these term rows: some are common (`bit_of` >= 0), the
     others hold at most RARE_SHARE of their postings and RARE_DOCS of the `n_docs` docs,
-    and the common ones' highest
-    contributions add up to less than the highest of any other (else passages of common words
-    alone may rank, too many to bound). Whatever it says, the result is exact: a question it
+    and the common ones' highest contributions add up to less than the highest of any other
+    (else passages of common words alone may rank, too many to bound). Whatever it says, the result is exact: a question it
     turns away is summed densely. Compiled: as numpy it was a dozen small calls, 20-35 µs a
     question (paired, at a million sentences), cold after the question's first loops."""
     any_common, rare, postings = False, 0, 0
