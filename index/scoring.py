@@ -487,9 +487,10 @@ def _best_blocks(scores, n, article_start, article_scores, cw, aw, k, block_max,
 def _rank_block(scores, n, article_start, article_scores, cw, aw, b, a, near, best_article,
                 best, value, size):  # pragma: no cover - compiled
     """Rank the docs of block b, whose first doc is in article a, into the sorted top list
-    (best, value); returns its new size. Once the list is full, a doc whose own score cannot reach the list's last even beside
-    the block's best (`near`) in its best article is passed over unread: the bound is the
-    same sum over values at least as large, so it holds exactly.
+    (best, value); returns its new size. Once the list is full, a doc whose own score cannot
+    reach the list's last even beside the block's best (`near`) in its best article is
+    passed over unread: the bound is the same sum over values at least as large, so it holds
+    exactly.
 
     The ranking step is `_best`'s, written out again on purpose: as a shared compiled helper
     it made the slowest questions at a million sentences twice as slow (p99 4.3 -> 10 ms)."""
