@@ -309,10 +309,11 @@ def _sum_part(indptr, docs, contrib, slot, classes, values, rows, scores, block_
     kept doc by doc goes first). Dense questions at a million sentences, summing alone in two
     parts, median of alternating runs: 0.89, 0.83 -> 0.80, 0.75 ms.
 
-    Every array is read through a slice from 0 or an unsigned index: numba checks a signed
-    index for a negative one (-1 is the last) on every read, and that kept these loops slow
-    (`_set_row` says more). Summing alone, paired in one process, median: one part 1.46-1.58
-    -> 1.11-1.21 ms, two parts 1.00-1.04 -> 0.68-0.74 ms."""
+    The loops over a tile's docs and postings index through a slice from 0 or with an
+    unsigned doc: numba checks a signed index for a negative one (-1 is the last) on every
+    read, and that kept these loops slow (`_set_row` says more). Summing alone, paired in
+    one process, median: one part 1.46-1.58 -> 1.11-1.21 ms, two parts 1.00-1.04 -> 0.68-0.74
+    ms."""
     rows = rows.copy()
     if len(rows) > 1 and slot[rows[0]] < 0 and slot[rows[1]] >= 0:
         rows[0], rows[1] = rows[1], rows[0]
@@ -325,7 +326,8 @@ def _sum_part(indptr, docs, contrib, slot, classes, values, rows, scores, block_
     for first in range(lo, hi, tile):
         last = min(hi, first + tile)
         if set_first:
-            _set_row(scores[first:last], classes[slot[rows[0]], first:last], values[slot[rows[0]]])
+            _set_row(scores[first:last], classes[slot[rows[0]], first:last],
+                     values[slot[rows[0]]])
         else:
             scores[first:last] = 0.0
         for i in range(1 if set_first else 0, len(rows) - 1 if max_last else len(rows)):
