@@ -13,6 +13,13 @@ answer line, so it counts the CLI's search, JSON and flushing.
     python benchmarks/scale.py                      # 10k, 100k, 1M
     python benchmarks/scale.py --sizes 10000 100000 --baseline-questions 50
     python benchmarks/scale.py --sizes 1000000 --keep /tmp/scale   # reuse saved indexes
+    python benchmarks/scale.py --sizes 1000000 --keep /tmp/scale --baseline 6c8e366 --rounds 6
+
+With `--baseline REV`, an earlier commit's `ask --jsonl` is timed too (its own checkout,
+building and asking its own saved index with its own copy of this script: REV must have the
+ask step, 6c8e366 on), alternating with this checkout's for `--rounds` runs each. On a
+shared machine whose speed drifts from minute to minute, the ratio of runs side by side says
+more than either figure alone.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.worktree import checkout  # noqa: E402
 from index.analysed import Analyser  # noqa: E402
 from index.analysis import analyze  # noqa: E402
 from index.articles import Article  # noqa: E402
@@ -207,11 +215,75 @@ def serve_step(n: int, folder: Path, n_questions: int, n_baseline: int) -> dict:
             "baseline": percentiles(plain), "baseline_questions": len(plain)}
 
 
-def run_step(*args: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+def run_step(*args: str, tree: Path = ROOT) -> dict:
+    """One step in its own process, by the copy of this script in `tree`."""
+    done = subprocess.run([sys.executable, str(tree / "benchmarks" / "scale.py"), *args],
+                          cwd=tree, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{' '.join(args)} failed\n{done.stderr}")
-    return json.loads(done.stdout)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def alternating(n: int, trees: dict[str, tuple[Path, Path]], n_questions: int,
+                rounds: int) -> dict[str, list[tuple[float, float]]]:
+    """(p50, p99) of `ask --jsonl` for each checkout (tree, saved index folder), their runs
+    taking turns, the order reversed every round."""
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    for r in range(rounds):
+        for name in list(trees)[::1 if r % 2 == 0 else -1]:
+            tree, folder = trees[name]
+            runs[name].append(tuple(run_step("--step", "ask", str(n), "--folder", str(folder),
+                                             "--questions", str(n_questions), tree=tree)["ask"]))
+    return runs
+
+
+def compared(runs: dict[str, list[tuple[float, float]]], ours: str, theirs: str) -> str:
+    """Each checkout's median p50 and p99 over the runs (ranges), and the paired ratios."""
+    def spread(values: list[float]) -> str:
+        return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+    lines = [f"  {name}: p50 {spread([a for a, _ in v])}, p99 {spread([b for _, b in v])} ms"
+             for name, v in runs.items()]
+    for at, label in ((0, "p50"), (1, "p99")):
+        ratios = [a[at] / b[at] for a, b in zip(runs[ours], runs[theirs])]
+        lines.append(f"  {label} {ours} / {theirs}, run by run: {spread(ratios)}, "
+                     f"lower in {sum(x < 1 for x in ratios)} of {len(ratios)}")
+    return "\n".join(lines)
+
+
+def size_row(n: int, args: argparse.Namespace, old: Path | None) -> bool:
+    """Print the figures of n sentences (and the baseline's beside ours); False on failure."""
+    with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
+        folder = args.keep / str(n) if args.keep else Path(tmp) / "ours"
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            r = run_step("--step", "build", str(n), "--folder", str(folder))
+            r |= run_step("--step", "ask", str(n), "--folder", str(folder), "--questions",
+                          str(args.questions))
+            r |= run_step("--step", "serve", str(n), "--folder", str(folder), "--questions",
+                          str(args.questions), "--baseline-questions",
+                          str(args.baseline_questions))
+            if old is not None:
+                theirs = (args.keep / f"{n}-{args.baseline}" if args.keep
+                          else Path(tmp) / "baseline")
+                theirs.mkdir(parents=True, exist_ok=True)
+                run_step("--step", "build", str(n), "--folder", str(theirs), tree=old)
+                runs = alternating(n, {"ours": (ROOT, folder), args.baseline: (old, theirs)},
+                                   args.questions, args.rounds)
+        except RuntimeError as exc:
+            print(f"{n}: {exc}")
+            return False
+    plain = r["baseline"][0]
+    print(f"{n:>9,} | {r['build_s']:7.1f} | {r['saved_mb']:8.0f} | {r['load_s']:6.2f} | "
+          f"{r['rss_mb']:6.0f} | {r['ask'][0]:7.2f} / {r['ask'][1]:6.2f} | "
+          f"{r['search'][0]:7.2f} / {r['search'][1]:6.2f} | "
+          f"{r['scorer'][0]:6.2f} / {r['scorer'][1]:6.2f} || {r['baseline_build_s']:6.1f} | "
+          f"{r['baseline_rss_mb']:6.0f} | {plain:8.1f} / {r['baseline'][1]:8.1f} "
+          f"({r['baseline_questions']}) | {plain / r['ask'][0]:5.0f}x / "
+          f"{plain / r['search'][0]:5.0f}x / {plain / r['scorer'][0]:5.0f}x", flush=True)
+    if old is not None:
+        print(f"  ask --jsonl at {n:,}, {args.rounds} runs each, taking turns:\n"
+              + compared(runs, "ours", args.baseline), flush=True)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="at most this many for rank-bm25 (it takes seconds each at 1M)")
     parser.add_argument("--keep", type=Path, help="keep each size's saved index in KEEP/N and "
                         "reuse it in later runs (default: a temporary folder per size)")
+    parser.add_argument("--baseline", metavar="REV", help="also time this commit's ask --jsonl, "
+                        "runs taking turns with this checkout's")
+    parser.add_argument("--rounds", type=int, default=6, help="runs of each with --baseline")
     parser.add_argument("--step", nargs=2, help=argparse.SUPPRESS)  # build|ask|serve N
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -238,28 +313,10 @@ def main(argv: list[str] | None = None) -> int:
     print("sentences | build s | saved MB | load s | RSS MB | ask --jsonl p50/p99 ms | "
           "search p50/p99 ms | scorer p50/p99 ms || rank-bm25 build s | RSS MB | "
           "get_top_n p50/p99 ms (n) | speed-up p50 (ask / search / scorer)")
-    for n in args.sizes:
-        with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-            folder = args.keep / str(n) if args.keep else Path(tmp)
-            folder.mkdir(parents=True, exist_ok=True)
-            try:
-                r = run_step("--step", "build", str(n), "--folder", str(folder))
-                r |= run_step("--step", "ask", str(n), "--folder", str(folder), "--questions",
-                              str(args.questions))
-                r |= run_step("--step", "serve", str(n), "--folder", str(folder), "--questions",
-                              str(args.questions), "--baseline-questions",
-                              str(args.baseline_questions))
-            except RuntimeError as exc:
-                print(f"{n}: {exc}")
+    with checkout(args.baseline) as old:
+        for n in args.sizes:
+            if not size_row(n, args, old if args.baseline else None):
                 return 1
-        plain = r["baseline"][0]
-        print(f"{n:>9,} | {r['build_s']:7.1f} | {r['saved_mb']:8.0f} | {r['load_s']:6.2f} | "
-              f"{r['rss_mb']:6.0f} | {r['ask'][0]:7.2f} / {r['ask'][1]:6.2f} | "
-              f"{r['search'][0]:7.2f} / {r['search'][1]:6.2f} | "
-              f"{r['scorer'][0]:6.2f} / {r['scorer'][1]:6.2f} || {r['baseline_build_s']:6.1f} | "
-              f"{r['baseline_rss_mb']:6.0f} | {plain:8.1f} / {r['baseline'][1]:8.1f} "
-              f"({r['baseline_questions']}) | {plain / r['ask'][0]:5.0f}x / "
-              f"{plain / r['search'][0]:5.0f}x / {plain / r['scorer'][0]:5.0f}x", flush=True)
     return 0
 
 
